@@ -1,0 +1,78 @@
+"""The `bpfstab` command line: parses arguments, wires the pieces, maps errors to exit codes.
+
+Each subcommand lives in its own module under analyzer/commands/ and exposes
+`register(subparsers)`; that function adds its parser and sets `func` to a callable taking the
+parsed args and returning the exit code. Exit codes: 0 ok, 1 something fails (per --fail-on),
+2 bad input or usage.
+"""
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+
+from btf.errors import InputError
+
+COMMAND_MODULES = (
+    "analyzer.commands.kernel",    # kernel import/show/list/probe
+    "analyzer.commands.btfdump",   # btf dump (C rendering of types)
+    "analyzer.commands.inspect",   # scan, inspect
+    "analyzer.commands.check",     # check
+    "analyzer.commands.kfuncs",    # kfuncs, diff, timeline
+    "analyzer.commands.deps",      # deps, impact, audit
+)
+
+
+class UsageError(InputError):
+    def __init__(self, problem):
+        super().__init__("bpfstab", problem)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus error over two lines; we promise one line and exit 2."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser():
+    parser = _Parser(prog="bpfstab", description="Will this prebuilt eBPF program load on that kernel?")
+    parser.add_argument("--version", action="version", version="bpfstab 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:   # command not built yet in this checkout
+            continue
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv=None):
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return args.func(args) or 0
+    except UsageError as e:
+        print(f"bpfstab: error: {e.problem}", file=sys.stderr)
+        return 2
+    except InputError as e:
+        print(f"bpfstab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bpfstab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except (OSError, ValueError, MemoryError, RecursionError) as e:
+        if os.environ.get("BPFSTAB_DEBUG"):
+            raise
+        print(f"bpfstab: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `bpfstab` subcommand; each exposes register(subparsers)."""

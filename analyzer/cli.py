@@ -16,7 +16,8 @@ from btf.errors import InputError
 COMMAND_MODULES = (
     "analyzer.commands.kernel",    # kernel import/show/list/probe
     "analyzer.commands.btfdump",   # btf dump (C rendering of types)
-    "analyzer.commands.inspect",   # scan, inspect
+    "analyzer.commands.scan",      # scan (embedded objects in binaries, headers, packages)
+    "analyzer.commands.inspect",   # inspect
     "analyzer.commands.check",     # check
     "analyzer.commands.kfuncs",    # kfuncs, diff, timeline
     "analyzer.commands.deps",      # deps, impact, audit

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Load BPF objects into the RUNNING kernel with the static libbpf-1.7 loader.
+
+usage: host.py [--prog-type SEC=TYPE]... OBJ_OR_DIR... [-o results.jsonl]
+
+Requires root (CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON).  Directory arguments are
+searched recursively for *.o / *.bpf.o files that are EM_BPF ELF objects.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import realload_common as rc  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("inputs", nargs="+")
+    ap.add_argument("-o", "--output")
+    ap.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE")
+    ap.add_argument("--timeout", type=int, default=600, help="per-object seconds")
+    ap.add_argument("--debug", action="store_true", help="keep libbpf debug lines in log")
+    args = ap.parse_args(argv)
+
+    if os.geteuid() != 0:
+        print("warning: not root; loads will fail with EPERM", file=sys.stderr)
+    loader = rc.ensure_loader()
+    objs = rc.collect_objects(args.inputs)
+    if not objs:
+        raise SystemExit("no BPF objects found")
+    cmd = [str(loader), "--timeout", str(args.timeout)] + rc.prog_type_args(args.prog_type)
+    if args.debug:
+        cmd.append("--debug")
+    cmd += ["--"] + [str(p) for p in objs]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace")
+    elapsed = time.monotonic() - t0
+    results = rc.parse_jsonl(proc.stdout, "from loader")
+    objmap = {str(p): p for p in objs}
+    rc.annotate(results, objmap, {"env": "host"})
+    rc.write_results(results, args.output)
+    print(rc.summarize(results), file=sys.stderr)
+    print(f"{len(objs)} objects in {elapsed:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

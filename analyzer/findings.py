@@ -1,0 +1,144 @@
+"""Finding codes: each says what happens to a program that meets it, so reports and gates agree.
+
+A finding's severity decides the verdict: any error → "fails"; an "unknown" finding (we cannot
+tell offline) with no error → "unknown"; otherwise "loads" (warnings and infos are advice).
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+ERROR, WARNING, INFO, UNKNOWN = "error", "warning", "info", "unknown"
+
+# code -> (severity, consequence, help text used by SARIF rules and --explain)
+CODES = {
+    # program type and attach
+    "PROG_TYPE_UNKNOWN": (UNKNOWN, "cannot be judged",
+                          "The section name is not one libbpf knows, so the loader must set the program type "
+                          "itself. Pass --prog-type SECTION=TYPE."),
+    "PROG_TYPE_MISSING": (ERROR, "fails to load",
+                          "The kernel's enum bpf_prog_type has no such program type: BPF_PROG_LOAD returns EINVAL."),
+    "PROG_TYPE_NOT_BUILT": (ERROR, "fails to load",
+                            "The kernel knows the program type but it is not compiled in (absent from "
+                            "struct bpf_ctx_convert): BPF_PROG_LOAD returns EINVAL."),
+    "ATTACH_TYPE_MISSING": (ERROR, "fails to load",
+                            "The expected attach type is checked at load time for this program type and the "
+                            "kernel does not know it."),
+    "ATTACH_TYPE_ATTACH_ONLY": (WARNING, "loads but cannot attach",
+                                "The kernel does not know this attach type; the program loads (the attach type "
+                                "is not checked at load for this program type) but attaching it will fail."),
+    "ATTACH_TARGET_MISSING": (ERROR, "fails to load",
+                              "The BTF attach target (fentry/fexit/fmod_ret/tp_btf/lsm/iter) is not in the "
+                              "kernel's BTF: libbpf fails with ESRCH before loading."),
+    "KPROBE_TARGET_MISSING": (WARNING, "loads but cannot attach",
+                              "The kprobe target function is not in the kernel's BTF function list; the program "
+                              "loads but attaching may fail (BTF lists only functions pahole kept)."),
+    "STRUCT_OPS_MISSING": (ERROR, "fails to load",
+                           "libbpf needs the kernel struct_ops type (struct bpf_struct_ops_<name>) to create the "
+                           "struct_ops map."),
+    "STRUCT_OPS_MEMBER_MISSING": (ERROR, "fails to load",
+                                  "The struct_ops type on this kernel has no member this program implements."),
+    # helpers
+    "HELPER_UNKNOWN": (ERROR, "fails to load",
+                       "The helper id is past the kernel's __BPF_FUNC_MAX_ID: the verifier says 'invalid func'."),
+    # kfuncs and ksyms
+    "KFUNC_MISSING": (ERROR, "fails to load",
+                      "A strong (non-weak) kfunc extern is not in the kernel's or modules' BTF: libbpf fails the "
+                      "whole object ('extern (func ksym) ... not found in kernel or module BTFs')."),
+    "KFUNC_PROTO_MISMATCH": (ERROR, "fails to load",
+                             "The kfunc exists but its prototype is incompatible by libbpf's rule "
+                             "(bpf_core_types_are_compat): libbpf refuses a strong extern."),
+    "KFUNC_WEAK_UNRESOLVED": (INFO, "loads with a feature off",
+                              "A weak kfunc is missing (or has an incompatible prototype); its call is poisoned "
+                              "but unreachable on this kernel, so the program loads without that feature."),
+    "KFUNC_WEAK_CALL_REACHABLE": (ERROR, "fails to load",
+                                  "A weak kfunc is missing on this kernel and its call is reachable: libbpf "
+                                  "poisons the call and the verifier rejects it ('kfunc ... was not resolved')."),
+    "KFUNC_NOT_KFUNC": (ERROR, "fails to load",
+                        "The function exists in BTF but the kernel does not register it as a kfunc: the verifier "
+                        "says 'calling kernel function ... is not allowed'."),
+    "KFUNC_NOT_GPL": (ERROR, "fails to load",
+                      "kfunc calls need a GPL-compatible license: 'cannot call kernel function from non-GPL "
+                      "compatible program'."),
+    "KFUNC_SLEEPABLE": (ERROR, "fails to load",
+                        "The kfunc is KF_SLEEPABLE and the program is not sleepable."),
+    "KFUNC_ADDR_LDIMM64": (ERROR, "fails to load",
+                           "bpf_ksym_exists() on a resolved kfunc emits an ld_imm64 of a FUNC BTF id, which the "
+                           "kernel accepts only since 6.4 ('pseudo btf_id ... isn't KIND_VAR')."),
+    "KSYM_VAR_MISSING": (ERROR, "fails to load",
+                         "A strong __ksym variable is not in the kernel's BTF."),
+    "KSYM_VAR_INCOMPATIBLE": (ERROR, "fails to load",
+                              "A __ksym variable's type is incompatible with the kernel's: libbpf fails even "
+                              "when the extern is weak."),
+    "EXTERN_UNSUPPORTED": (ERROR, "fails to load",
+                           "An extern is in a section libbpf does not support (only .ksyms and .kconfig)."),
+    # CO-RE
+    "CORE_RELO_ERROR": (ERROR, "fails to load",
+                        "A CO-RE relocation cannot be applied at all (ambiguity, bad spec, anonymous root, "
+                        "E2BIG bitfield): libbpf fails the program before the verifier runs."),
+    "CORE_RELO_POISONED": (ERROR, "fails to load",
+                           "A CO-RE relocation does not resolve on this kernel and the poisoned instruction is "
+                           "reachable: the verifier rejects it ('failed to resolve CO-RE relocation')."),
+    "CORE_RELO_GUARDED": (INFO, "loads with a feature off",
+                          "A CO-RE relocation does not resolve on this kernel, but the instruction is only on a "
+                          "path the verifier prunes (an existence guard is false): the program loads."),
+    # maps
+    "MAP_TYPE_MISSING": (ERROR, "fails to load",
+                         "The map type is not known to the kernel: map creation fails, and libbpf creates every "
+                         "map of the object before loading any program."),
+    "MAP_MAX_ENTRIES_UNSET": (INFO, "needs the loader",
+                              "max_entries is 0: the loader must set it before load (libbpf refuses 0 for most "
+                              "map types)."),
+    "LEGACY_MAPS": (ERROR, "fails to load",
+                    "The object uses the legacy SEC(\"maps\") map definitions, which libbpf ≥ 1.0 refuses."),
+    # ISA
+    "ISA_UNSUPPORTED": (ERROR, "fails to load",
+                        "The program uses an instruction the kernel's verifier does not know."),
+    # kconfig
+    "KCONFIG_UNRESOLVED": (ERROR, "fails to load",
+                           "A strong __kconfig extern has no value in the kernel config: libbpf fails "
+                           "('extern ... (strong): not resolved')."),
+    "KCONFIG_UNKNOWN": (UNKNOWN, "cannot be judged",
+                        "A strong __kconfig extern needs the kernel config, which this snapshot lacks."),
+    "KCONFIG_WEAK_DEFAULT": (INFO, "loads with a default",
+                             "A weak __kconfig extern has no value in the config and defaults to zero."),
+    # object level
+    "NO_BTF": (WARNING, "may not load",
+               "The object has no BTF: CO-RE, kfuncs and BTF-defined maps are impossible; older style programs "
+               "still load."),
+    "NOT_AUTOLOADED": (INFO, "not loaded by default",
+                       "The section starts with '?': libbpf does not load it unless the loader enables it."),
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    severity: Optional[str] = None
+    location: Optional[str] = None
+    hint: Optional[str] = None
+    since: Optional[str] = None            # first bundled kernel where the need is met, when known
+    detail: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code}")
+        if self.severity is None:
+            self.severity = CODES[self.code][0]
+
+    @property
+    def consequence(self):
+        return CODES[self.code][1]
+
+    def to_json(self):
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "location": self.location, "hint": self.hint}
+
+
+def verdict_of(findings):
+    """'fails' on any error, 'unknown' on an unknown with no error, else 'loads'."""
+    sev = {f.severity for f in findings}
+    if ERROR in sev:
+        return "fails"
+    if UNKNOWN in sev:
+        return "unknown"
+    return "loads"

@@ -502,7 +502,7 @@ def raw_dump(btf, tid) -> str:
     newline: the "[id] KIND 'name' ..." line followed by its member/value/param/var lines."""
     t = btf.type(tid)
     k = t.kind
-    head = f"[{tid}] {_KIND_STR.get(k, 'UNKNOWN')} '{_q(t.name) if t.name_off else '(anon)'}'"
+    head = f"[{tid}] {_KIND_STR.get(k, 'UNKNOWN')} '{t.name if t.name_off else '(anon)'}'"
     if k == K.INT:
         return (f"{head} size={t.size} bits_offset={t.int_offset} nr_bits={t.bits} "
                 f"encoding={_INT_ENC.get(t.encoding, 'UNKN')}")
@@ -551,6 +551,112 @@ def raw_dump(btf, tid) -> str:
 
 
 def raw_dump_all(btf, ids=None):
-    """Yield raw_dump() of each type: the given ids, or (like bpftool) this BTF's own types."""
-    for tid in (btf.own_ids() if ids is None else ids):
-        yield raw_dump(btf, tid)
+    """Yield raw_dump() of each type: the given ids, or (like bpftool) this BTF's own types.
+
+    Formats straight from the reader's word index instead of decoding a BtfType per type
+    (a full vmlinux is ~130k types); the text is identical to raw_dump()'s, and references are
+    checked the same way the reader checks them."""
+    ids = btf.own_ids() if ids is None else ids
+    w = getattr(btf, "_w", None)
+    offs = getattr(btf, "_offsets", None)
+    if w is None or offs is None:
+        for tid in ids:
+            yield raw_dump(btf, tid)
+        return
+    start, count = btf.start_id, btf.type_count
+    str_at, kind_of, name_of = btf.str_at, btf.kind_of, btf.name_of
+    n_own = len(offs)
+    kind_str = [_KIND_STR.get(k, "UNKNOWN") for k in range(128)]
+    linkage = K.LINKAGE_NAMES
+    var_linkage = K.VAR_LINKAGE_NAMES
+
+    def ref(tid, r, what="type"):
+        if r >= count:
+            raise InputError(btf.path, f"type [{tid}] refers to {what} id {r}, past the last type "
+                                       f"({count - 1})")
+        return r
+
+    def q(off):
+        return str_at(off) if off else "(anon)"
+
+    for tid in ids:
+        idx = tid - start
+        if idx < 0 or idx >= n_own:
+            yield raw_dump(btf, tid)
+            continue
+        p = offs[idx]
+        name_off, info, st = w[p], w[p + 1], w[p + 2]
+        k = (info >> 24) & 0x7F
+        vlen = info & 0xFFFFFF
+        kflag = info >> 31
+        head = f"[{tid}] {kind_str[k]} '{str_at(name_off) if name_off else '(anon)'}'"
+        q3 = p + 3
+        if k == K.INT:
+            v = w[q3]
+            enc, off, bits = (v >> 24) & 0x0F, (v >> 16) & 0xFF, v & 0xFF
+            if bits > 128 or off + bits > st * 8:
+                yield raw_dump(btf, tid)      # the reader raises the precise error
+                continue
+            yield (f"{head} size={st} bits_offset={off} nr_bits={bits} "
+                   f"encoding={_INT_ENC.get(enc, 'UNKN')}")
+        elif k in (K.PTR, K.CONST, K.VOLATILE, K.RESTRICT, K.TYPEDEF, K.TYPE_TAG):
+            yield f"{head} type_id={ref(tid, st)}"
+        elif k == K.ARRAY:
+            yield (f"{head} type_id={ref(tid, w[q3])} index_type_id={ref(tid, w[q3 + 1])} "
+                   f"nr_elems={w[q3 + 2]}")
+        elif k == K.STRUCT or k == K.UNION:
+            lines = [f"{head} size={st} vlen={vlen}"]
+            for i in range(q3, q3 + 3 * vlen, 3):
+                mo = w[i + 2]
+                mt = ref(tid, w[i + 1], "member type")
+                if kflag and mo >> 24:
+                    lines.append(f"\t'{q(w[i])}' type_id={mt} bits_offset={mo & 0xFFFFFF} "
+                                 f"bitfield_size={mo >> 24}")
+                else:
+                    lines.append(f"\t'{q(w[i])}' type_id={mt} bits_offset={mo & 0xFFFFFF if kflag else mo}")
+            yield "\n".join(lines)
+        elif k == K.ENUM:
+            lines = [f"{head} encoding={'SIGNED' if kflag else 'UNSIGNED'} size={st} vlen={vlen}"]
+            for i in range(q3, q3 + 2 * vlen, 2):
+                v = w[i + 1]
+                if kflag and v & 0x80000000:
+                    v -= 1 << 32
+                lines.append(f"\t'{q(w[i])}' val={v}")
+            yield "\n".join(lines)
+        elif k == K.ENUM64:
+            lines = [f"{head} encoding={'SIGNED' if kflag else 'UNSIGNED'} size={st} vlen={vlen}"]
+            for i in range(q3, q3 + 3 * vlen, 3):
+                v = w[i + 1] | (w[i + 2] << 32)
+                if kflag:
+                    if v & (1 << 63):
+                        v -= 1 << 64
+                    lines.append(f"\t'{q(w[i])}' val={v}LL")
+                else:
+                    lines.append(f"\t'{q(w[i])}' val={v}ULL")
+            yield "\n".join(lines)
+        elif k == K.FWD:
+            yield f"{head} fwd_kind={'union' if kflag else 'struct'}"
+        elif k == K.FUNC:
+            yield f"{head} type_id={ref(tid, st)} linkage={linkage.get(vlen, '(unknown)')}"
+        elif k == K.FUNC_PROTO:
+            lines = [f"{head} ret_type_id={ref(tid, st, 'return type')} vlen={vlen}"]
+            for i in range(q3, q3 + 2 * vlen, 2):
+                lines.append(f"\t'{q(w[i])}' type_id={ref(tid, w[i + 1], 'parameter type')}")
+            yield "\n".join(lines)
+        elif k == K.VAR:
+            yield f"{head} type_id={ref(tid, st)}, linkage={var_linkage.get(w[q3], '(unknown)')}"
+        elif k == K.DATASEC:
+            lines = [f"{head} size={st} vlen={vlen}"]
+            for i in range(q3, q3 + 3 * vlen, 3):
+                vt = ref(tid, w[i])
+                vn = name_of(vt)
+                lines.append(f"\ttype_id={vt} offset={w[i + 1]} size={w[i + 2]} "
+                             f"({kind_str[kind_of(vt)]} '{vn or '(anon)'}')")
+            yield "\n".join(lines)
+        elif k == K.FLOAT:
+            yield f"{head} size={st}"
+        elif k == K.DECL_TAG:
+            c = w[q3]
+            yield f"{head} type_id={ref(tid, st)} component_idx={c - (1 << 32) if c & 0x80000000 else c}"
+        else:
+            yield head

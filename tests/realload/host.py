@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     ap.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE")
     ap.add_argument("--timeout", type=int, default=600, help="per-object seconds")
     ap.add_argument("--debug", action="store_true", help="keep libbpf debug lines in log")
+    ap.add_argument("--fixup-maps", action="store_true",
+                    help="give maps with max_entries 0 (sized by user space at run time) a small size")
     args = ap.parse_args(argv)
 
     if os.geteuid() != 0:
@@ -36,6 +38,8 @@ def main(argv=None) -> int:
     cmd = [str(loader), "--timeout", str(args.timeout)] + rc.prog_type_args(args.prog_type)
     if args.debug:
         cmd.append("--debug")
+    if args.fixup_maps:
+        cmd.append("--fixup-maps")
     cmd += ["--"] + [str(p) for p in objs]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -4,7 +4,7 @@
  * one program at a time, into the running kernel and report the outcome as
  * JSON lines on stdout.
  *
- * usage: loader [--prog-type SEC=TYPE]... [--debug] [--timeout SECS] OBJ...
+ * usage: loader [--prog-type SEC=TYPE]... [--fixup-maps] [--debug] [--timeout SECS] OBJ...
  *
  * For each object: open it once to enumerate its programs (a line with
  * "program": null is emitted if the open fails), then for each program
@@ -47,6 +47,7 @@ struct prog_type_override {
 static struct prog_type_override overrides[64];
 static int n_overrides;
 static bool opt_debug;
+static bool opt_fixup_maps;
 static unsigned int opt_timeout = 600;
 static char kernel_release[256];
 
@@ -204,6 +205,7 @@ struct result {
 	size_t insns;
 	double ms;
 	const char *stage;	/* "open", "load", "crash", "timeout" */
+	const char *fixed_maps;	/* --fixup-maps: maps given max_entries */
 };
 
 static void emit(const struct result *r)
@@ -231,6 +233,10 @@ static void emit(const struct result *r)
 	fprintf(f, ", \"libbpf\": \"%u.%u\", \"first_warn\": ",
 		libbpf_major_version(), libbpf_minor_version());
 	json_str(f, first_warn[0] ? first_warn : NULL);
+	if (opt_fixup_maps) {
+		fputs(", \"fixed_maps\": ", f);
+		json_str(f, r->fixed_maps && r->fixed_maps[0] ? r->fixed_maps : NULL);
+	}
 	fputs(", \"log\": ", f);
 	json_str(f, tail);
 	fputs("}\n", f);
@@ -275,6 +281,58 @@ static struct bpf_object *open_obj(const char *path, int *err)
 	if (!obj)
 		return NULL;
 	return obj;
+}
+
+/*
+ * --fixup-maps: maps whose max_entries is 0 in the object are sized by the
+ * tool's user space at run time (bpf_map__set_max_entries: pid_max, number
+ * of CPUs, ...).  Give them a small valid size so that the program verdict
+ * is not masked by a map-creation EINVAL (stack-trace maps with value_size 0
+ * get the default perf_event_max_stack depth, 127 * 8 bytes).  Map types for which 0 is the
+ * only valid value (local storages) and types libbpf sizes itself
+ * (perf_event_array) are left alone.  Returns the number of maps changed and
+ * lists their names in *names.
+ */
+static int fixup_maps(struct bpf_object *obj, char *names, size_t sz)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	names[0] = '\0';
+	bpf_object__for_each_map(map, obj) {
+		int t = (int)bpf_map__type(map);
+		__u32 want = 1;
+		size_t l;
+
+		/* stack maps: user space sets value_size = stack depth * 8 */
+		if (t == BPF_MAP_TYPE_STACK_TRACE && bpf_map__value_size(map) == 0)
+			bpf_map__set_value_size(map, 127 * sizeof(__u64));
+		if (bpf_map__max_entries(map) != 0)
+			continue;
+		switch (t) {
+		case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		case BPF_MAP_TYPE_SK_STORAGE:
+		case BPF_MAP_TYPE_INODE_STORAGE:
+		case BPF_MAP_TYPE_TASK_STORAGE:
+		case 32: /* BPF_MAP_TYPE_CGRP_STORAGE (newer than the build host uapi) */
+		case BPF_MAP_TYPE_CGROUP_STORAGE:
+		case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		case BPF_MAP_TYPE_STRUCT_OPS:
+			continue;
+		case BPF_MAP_TYPE_RINGBUF:
+		case BPF_MAP_TYPE_USER_RINGBUF:
+			want = (__u32)sysconf(_SC_PAGESIZE);
+			break;
+		default:
+			break;
+		}
+		if (bpf_map__set_max_entries(map, want))
+			continue;
+		l = strlen(names);
+		snprintf(names + l, sz - l, "%s%s", n ? "," : "", bpf_map__name(map));
+		n++;
+	}
+	return n;
 }
 
 static void apply_overrides(struct bpf_object *obj)
@@ -332,6 +390,7 @@ static int process_object(const char *path)
 	for (int i = 0; i < nprogs; i++) {
 		struct bpf_program *target = NULL;
 		struct result r = { .object = path, .program = names[i] };
+		char fixed[1024];
 
 		log_reset();
 		t0 = now_ms();
@@ -346,6 +405,10 @@ static int process_object(const char *path)
 			continue;
 		}
 		apply_overrides(obj);
+		if (opt_fixup_maps) {
+			fixup_maps(obj, fixed, sizeof(fixed));
+			r.fixed_maps = fixed;
+		}
 		bpf_object__for_each_program(prog, obj) {
 			bool me = !target && !strcmp(bpf_program__name(prog), names[i]);
 
@@ -403,8 +466,9 @@ static int parse_prog_type(const char *name, enum bpf_prog_type *out)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: loader [--prog-type SEC=TYPE]... [--debug] [--timeout SECS] OBJ...\n"
+		"usage: loader [--prog-type SEC=TYPE]... [--fixup-maps] [--debug] [--timeout SECS] OBJ...\n"
 		"  --prog-type SEC=TYPE  program type for section SEC (e.g. tun_rss_steering=socket_filter)\n"
+		"  --fixup-maps          give maps with max_entries 0 a small valid size\n"
 		"  --debug               include libbpf debug messages in the captured log\n"
 		"  --timeout SECS        per-object time limit (default 600, 0 = none)\n");
 	exit(2);
@@ -434,6 +498,8 @@ int main(int argc, char **argv)
 				exit(2);
 			}
 			n_overrides++;
+		} else if (!strcmp(argv[i], "--fixup-maps")) {
+			opt_fixup_maps = true;
 		} else if (!strcmp(argv[i], "--debug")) {
 			opt_debug = true;
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {

@@ -291,6 +291,8 @@ def main(argv=None) -> int:
     ap.add_argument("--obj-timeout", type=int, default=300, help="per-object seconds in guest")
     ap.add_argument("--mem", type=int, default=1536)
     ap.add_argument("--debug", action="store_true", help="keep libbpf debug lines in log")
+    ap.add_argument("--fixup-maps", action="store_true",
+                    help="give maps with max_entries 0 (sized by user space at run time) a small size")
     ap.add_argument("--console-log", help="save the raw serial console here")
     ap.add_argument("--append", default="", help="extra kernel command line")
     args = ap.parse_args(argv)
@@ -302,6 +304,8 @@ def main(argv=None) -> int:
     loader_args = ["--timeout", str(args.obj_timeout)] + rc.prog_type_args(args.prog_type)
     if args.debug:
         loader_args.append("--debug")
+    if args.fixup_maps:
+        loader_args.append("--fixup-maps")
     with tempfile.TemporaryDirectory(prefix="bpfstab-vm-") as tmp:
         initrd = Path(tmp) / "initramfs.cpio.gz"
         guest_paths = build_initramfs(objs, kernel, loader_args, initrd)

@@ -49,6 +49,11 @@ def main(argv=None) -> int:
     objmap = {str(p): p for p in objs}
     rc.annotate(results, objmap, {"env": "host"})
     rc.write_results(results, args.output)
+    if args.output:
+        rc.write_meta(args.output, {
+            "env": "host", "release": os.uname().release, "seconds": round(elapsed, 1),
+            "objects": len(objs), "loader_rc": proc.returncode,
+            "loader_args": cmd[1:cmd.index("--")]})
     print(rc.summarize(results), file=sys.stderr)
     print(f"{len(objs)} objects in {elapsed:.1f}s", file=sys.stderr)
     return 0

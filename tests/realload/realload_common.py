@@ -116,6 +116,12 @@ def write_results(results: list[dict], out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def write_meta(out: str, meta: dict) -> None:
+    p = Path(out)
+    name = p.name[:-len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    (p.parent / (name + ".meta.json")).write_text(json.dumps(meta, indent=1) + "\n")
+
+
 def summarize(results: list[dict]) -> str:
     progs = [r for r in results if r.get("program") is not None]
     ok = sum(1 for r in progs if r.get("loaded"))

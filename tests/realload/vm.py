@@ -316,6 +316,16 @@ def main(argv=None) -> int:
     extra = {"env": f"qemu-tcg {kernel.source}"}
     rc.annotate(results, guest_paths, extra)
     rc.write_results(results, args.output)
+    if args.output:
+        qv = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                            text=True).stdout.splitlines()[:1]
+        rc.write_meta(args.output, {
+            "env": "qemu-tcg", "kernel_package": kernel.source, "release": kernel.release,
+            "kernel_config_in_guest": kernel.config is not None,
+            "qemu": qv[0] if qv else None, "mem_mb": args.mem,
+            "boot_load_seconds": round(elapsed, 1), "timed_out": timed_out,
+            "complete": complete, "objects": len(objs), "guest": info,
+            "loader_args": loader_args})
     print(f"kernel {kernel.release} ({kernel.source}): boot+load {elapsed:.1f}s"
           f" (loader {info.get('loader_seconds', '?')}s), {len(objs)} objects,"
           f" guest info {info}", file=sys.stderr)

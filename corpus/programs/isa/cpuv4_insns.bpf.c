@@ -35,7 +35,12 @@ int tc_v4(struct __sk_buff *skb)
 	x = *sb;			/* ldsx: r = *(s8 *)(r + 0) */
 	x += *(volatile s16 *)b;	/* ldsx 16 */
 	x += (s64)(s32)skb->len;	/* ldsx32 (ctx) or movsx 32 -> 64 */
-	x += (s64)(s8)(x >> 3);		/* movsx 8 -> 64 */
+	{
+		s64 y;
+
+		asm volatile("%0 = (s8)%1" : "=r"(y) : "r"(x));	/* movsx 8 -> 64 */
+		x += y;
+	}
 	if (*b != 0) {
 		*c = x / *b;		/* sdiv */
 		*d = x % *b;		/* smod */

@@ -75,6 +75,7 @@ class KernelArtifacts:
     btf_ids: Optional[BtfIdsSection] = None
     function_symbols: Optional[list] = None
     modules: dict = field(default_factory=dict)
+    module_btf_ids: dict = field(default_factory=dict)   # module name -> BtfIdsSection (modules with kfunc sets)
 
 
 @dataclass
@@ -123,11 +124,13 @@ def _stdlib_stream(dec, data, path, limit, what):
     return out, dec.eof
 
 
-def decompress(data, fmt, path, limit=MAX_OUTPUT, *, allow_truncated=False) -> bytes:
+def decompress(data, fmt, path, limit=None, *, allow_truncated=False) -> bytes:
     """Decompress one stream of `fmt`, stopping at its end (trailing bytes are ignored).
 
-    Output is capped at `limit`; any decompressor error becomes an InputError naming `path`.
+    Output is capped at `limit` (default MAX_OUTPUT); any decompressor error becomes an InputError naming `path`.
     """
+    if limit is None:
+        limit = MAX_OUTPUT
     mv = memoryview(data)
     try:
         if fmt == "gzip":
@@ -170,7 +173,7 @@ def _zstd(mv, path, limit):
     import zstandard
     # A decompressobj stops at the end of the frame (the kernel appends a 4-byte size after it);
     # feeding 1 KiB at a time bounds each call's output (a zstd block is at most 128 KiB).
-    d = zstandard.ZstdDecompressor(max_window_size=1 << 31).decompressobj()
+    d = zstandard.ZstdDecompressor(max_window_size=1 << 28).decompressobj()
     out = bytearray()
     pos, n = 0, len(mv)
     while pos < n and not d.eof:
@@ -593,7 +596,7 @@ def _tar_stream(window, name, path):
         raw = lzma.LZMAFile(buf)
     elif ext == "zst":
         import zstandard
-        raw = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(buf, read_across_frames=True)
+        raw = zstandard.ZstdDecompressor(max_window_size=1 << 28).stream_reader(buf, read_across_frames=True)
     elif ext == "gz":
         raw = gzip.GzipFile(fileobj=buf)
     elif ext == "bz2":
@@ -675,14 +678,16 @@ def _release_from_member(member):
 
 
 def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
-    modules = {}
+    modules, module_ids = {}, {}
 
     def ko_sink(member, raw):
         try:
-            mod = _module_from_bytes(raw, f"{path}: {member}", with_ids=False)
+            mod = _module_from_bytes(raw, f"{path}: {member}")
         except InputError:
             return          # a module without BTF (or odd file) is not fatal for the package
         modules[mod.name] = mod.btf
+        if mod.btf_ids is not None:
+            module_ids[mod.name] = mod.btf_ids
 
     found = _walk_deb(path, want_config=config_path is None, with_modules=with_modules,
                       progress=progress, ko_sink=ko_sink)
@@ -694,8 +699,9 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
                                             f"linux-binary-{glob.escape(m.group(1))}_*.deb"))) if m else []
         if sib:
             arts = _open_deb(sib[0], config_path, with_modules, progress)
-            if with_modules and modules:
+            if with_modules:
                 arts.modules.update(modules)
+                arts.module_btf_ids.update(module_ids)
             return arts
         raise InputError(path, "Debian package holds no kernel image (boot/vmlinuz-* or usr/lib/modules/*/vmlinuz)")
     member, image = found["kernel"]
@@ -723,6 +729,7 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
                 break
     if with_modules:
         arts.modules.update(modules)
+        arts.module_btf_ids.update(module_ids)
     return arts
 
 

@@ -91,9 +91,22 @@ def _resolve_size(btf, tid):
     return nelems * size
 
 
+_aligns = weakref.WeakKeyDictionary()
+
+
 def align_of(btf, tid, _depth=0):
     """libbpf btf__align_of(): natural alignment in bytes; 1 for a struct that must be packed,
     0 when the type has no alignment (void, FWD, functions)."""
+    cache = _aligns.get(btf)
+    if cache is None:
+        cache = _aligns[btf] = {}
+    got = cache.get(tid)
+    if got is None:
+        got = cache[tid] = _align_of(btf, tid, _depth)
+    return got
+
+
+def _align_of(btf, tid, _depth):
     if _depth > MAX_DEPTH:
         raise _loop(btf, tid)
     t = btf.type(tid)

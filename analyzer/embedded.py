@@ -1,0 +1,533 @@
+"""Finding BPF objects: plain .bpf.o files, objects embedded in executables and libraries (libbpf
+skeletons keep the whole object in .rodata), skeleton headers (*.skel.h: the object is a C string
+literal), Debian packages (.deb: ar archive + data.tar.{xz,zst,gz,bz2}) and directories.
+
+Rules:
+* A BPF object is an ELF file with e_machine == 247 (EM_BPF), either byte order, 32 or 64 bit.
+* Inside another file every b"\\x7fELF" is a candidate; it is kept when its header says EM_BPF and
+  the object cut at its true end -- max(e_shoff + e_shnum * e_shentsize, end of every section's
+  data) -- parses with pyelftools (all section headers and names readable).
+* Names: "<path>" for a file that is itself an object; "<path>#<skeleton name>" when the skeleton
+  name is recoverable, else "<path>#<N>" (N = index among the objects of that file, from 0).
+  For .deb members <path> is "<deb>:<member without ./>".
+  Skeleton names: in a skel.h, the `<name>__elf_bytes` (newer bpftool) or `<name>__create_skeleton`
+  function; in a binary, the NUL-terminated "<name>_bpf" string that bpftool's generated
+  `<name>__create_skeleton` stores as the object name, chosen among candidates by how many of the
+  object's program names appear as strings near it (the skeleton also stores every program name).
+* Duplicates: when the same bytes occur more than once in one container (a package shipping both
+  x.bpf.o and a tool embedding it, a binary linked twice with one skeleton) every occurrence is
+  kept -- each is a separate place a user may need to fix -- and later ones carry
+  `duplicate_of` = the name of the first.  Consumers that analyse objects can skip duplicates.
+* Errors: an input that cannot be read, or is none of the supported kinds, or is a BPF object that
+  does not parse, raises InputError.  A bad member inside a package or directory (truncated,
+  unreadable) becomes a warning string and the scan goes on; a package whose data archive ends
+  early keeps what was found before the damage and warns.
+"""
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import re
+import struct
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+from btf.errors import InputError
+
+EM_BPF = 247
+ELF_MAGIC = b"\x7fELF"
+SKEL_SUFFIXES = (".skel.h", ".skeleton.h")
+MAX_MEMBER = 1 << 30         # a package member larger than this is skipped with a warning
+
+
+@dataclass
+class EmbeddedObject:
+    name: str
+    container: str
+    member: Optional[str]
+    offset: int
+    data: bytes
+    duplicate_of: Optional[str] = field(default=None)
+
+    @property
+    def size(self):
+        return len(self.data)
+
+
+# ---------------------------------------------------------------------------------------------
+# ELF helpers
+
+def _elf_header(buf, off=0):
+    """(little_endian, is64, e_machine, e_shoff, e_shentsize, e_shnum) or None when not an ELF header."""
+    if buf[off:off + 4] != ELF_MAGIC or len(buf) < off + 52:
+        return None
+    cls, data = buf[off + 4], buf[off + 5]
+    if cls not in (1, 2) or data not in (1, 2):
+        return None
+    e = "<" if data == 1 else ">"
+    (machine,) = struct.unpack_from(e + "H", buf, off + 18)
+    if cls == 2:
+        if len(buf) < off + 64:
+            return None
+        (shoff,) = struct.unpack_from(e + "Q", buf, off + 0x28)
+        shentsize, shnum = struct.unpack_from(e + "HH", buf, off + 0x3A)
+    else:
+        (shoff,) = struct.unpack_from(e + "I", buf, off + 0x20)
+        shentsize, shnum = struct.unpack_from(e + "HH", buf, off + 0x2E)
+    return data == 1, cls == 2, machine, shoff, shentsize, shnum
+
+
+def is_bpf_elf(data) -> bool:
+    """ELF header with e_machine EM_BPF (247), little or big endian."""
+    h = _elf_header(data, 0)
+    return h is not None and h[2] == EM_BPF
+
+
+def _object_end(buf, off):
+    """True end (relative to off) of the ELF object starting at off, or None when it cannot be cut."""
+    h = _elf_header(buf, off)
+    if h is None:
+        return None
+    le, is64, _, shoff, shentsize, shnum = h
+    want = 64 if is64 else 40
+    if shoff == 0 or shnum == 0 or shentsize < want:
+        return None
+    end = shoff + shnum * shentsize
+    if off + end > len(buf):
+        return None
+    e = "<" if le else ">"
+    for i in range(shnum):
+        p = off + shoff + i * shentsize
+        if is64:
+            _, sh_type, _, _, sh_offset, sh_size = struct.unpack_from(e + "IIQQQQ", buf, p)
+        else:
+            _, sh_type, _, _, sh_offset, sh_size = struct.unpack_from(e + "IIIIII", buf, p)
+        if sh_type in (0, 8):        # SHT_NULL, SHT_NOBITS: no bytes in the file
+            continue
+        end = max(end, sh_offset + sh_size)
+    if off + end > len(buf):
+        return None
+    return end
+
+
+def _validate(data):
+    """Raise ValueError when pyelftools cannot read every section header and name."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        if elf["e_machine"] not in ("EM_BPF", EM_BPF):
+            raise ValueError(f"e_machine is {elf['e_machine']}, not EM_BPF")
+        for sec in elf.iter_sections():
+            sec.name  # noqa: B018 - forces the string table lookup
+            if sec["sh_type"] != "SHT_NOBITS" and sec["sh_offset"] + sec["sh_size"] > len(data):
+                raise ValueError(f"section {sec.name!r} extends past the end of the object")
+    except (ELFError, struct.error, UnicodeDecodeError, IndexError, KeyError) as e:
+        raise ValueError(str(e) or type(e).__name__) from None
+
+
+def program_sections(data):
+    """Names of the executable (SHF_EXECINSTR, PROGBITS) sections of a BPF object, in file order."""
+    from elftools.elf.elffile import ELFFile
+    elf = ELFFile(io.BytesIO(data))
+    out = []
+    for sec in elf.iter_sections():
+        if sec["sh_type"] == "SHT_PROGBITS" and sec["sh_flags"] & 0x4 and sec["sh_size"]:
+            out.append(sec.name)
+    return out
+
+
+def program_names(data):
+    """Names of global/static FUNC symbols in executable sections (the BPF programs)."""
+    from elftools.elf.elffile import ELFFile
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        symtab = elf.get_section_by_name(".symtab")
+        if symtab is None:
+            return []
+        execs = {i for i, s in enumerate(elf.iter_sections())
+                 if s["sh_type"] == "SHT_PROGBITS" and s["sh_flags"] & 0x4}
+        return [s.name for s in symtab.iter_symbols()
+                if s.name and s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] in execs]
+    except Exception:   # naming is best effort; the object itself was validated already
+        return []
+
+
+def _embedded_in(buf):
+    """[(offset, bytes)] of every valid BPF object inside buf (not counting one at offset 0)."""
+    out = []
+    pos = buf.find(ELF_MAGIC, 1)
+    while pos >= 0:
+        h = _elf_header(buf, pos)
+        if h is not None and h[2] == EM_BPF:
+            end = _object_end(buf, pos)
+            if end is not None:
+                data = bytes(buf[pos:pos + end])
+                try:
+                    _validate(data)
+                except ValueError:
+                    pass
+                else:
+                    out.append((pos, data))
+                    pos = buf.find(ELF_MAGIC, pos + end)
+                    continue
+        pos = buf.find(ELF_MAGIC, pos + 1)
+    return out
+
+
+_SKEL_NAME_RE = re.compile(rb"\x00([A-Za-z_][A-Za-z0-9_]*_bpf)\x00")
+
+
+def _skeleton_names(buf, objects):
+    """Best-effort skeleton name per object (None when not recoverable), see module doc.
+
+    Candidates are NUL-terminated "<name>_bpf" strings.  bpftool's <name>__create_skeleton() also
+    stores every program name as a string literal, and compilers keep those literals together, so
+    the right candidate is the one with the most of the object's program names within
+    NEAR bytes -- not counting the object's own string table.  A tie means "don't know"."""
+    cands = [(m.start(1), m.group(1).decode()) for m in _SKEL_NAME_RE.finditer(buf)
+             if not m.group(1).startswith(b"BPF_FUNC_")]
+    names = []
+    for off, data in objects:
+        if not cands:
+            names.append(None)
+            continue
+        progs = [b"\x00" + p.encode() + b"\x00" for p in program_names(data)]
+        end = off + len(data)
+        best, best_score, tie = None, 0, False
+        for at, cand in cands:
+            lo, hi = max(0, at - _NEAR), at + _NEAR
+            parts = [buf[lo:min(hi, off)], buf[max(lo, end):hi]]   # skip the object itself
+            score = sum(1 for p in progs if any(p in w for w in parts))
+            if score > best_score:
+                best, best_score, tie = cand, score, False
+            elif score == best_score and score and cand != best:
+                tie = True
+        if best is None and len(cands) == 1 and len(objects) == 1:
+            best = cands[0][1]        # a single skeleton string and a single object
+        names.append(None if tie or best is None else best[:-len("_bpf")])
+    return names
+
+
+_NEAR = 8192
+
+
+# ---------------------------------------------------------------------------------------------
+# skeleton headers: C string literals
+
+_C_TOKEN = re.compile(
+    r'/\*.*?\*/|//[^\n]*|"((?:[^"\\\n]|\\.|\\\n)*)"|\'(?:[^\'\\\n]|\\.)*\'',
+    re.S)
+_ESC = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.|\n)", re.S)
+_SIMPLE = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92, "'": 39, '"': 34,
+           "?": 63, "e": 27}
+
+
+def decode_c_string(body: str) -> bytes:
+    """Bytes of one C string literal body (between the quotes, source read as latin-1 so every
+    character is one source byte), with C escape semantics:
+    \\x takes every following hex digit, octal takes up to three digits, backslash-newline vanishes."""
+    out = bytearray()
+    pos = 0
+    for m in _ESC.finditer(body):
+        if m.start() > pos:
+            out += body[pos:m.start()].encode("latin-1")
+        e = m.group(1)
+        if e[0] == "x":
+            out.append(int(e[1:], 16) & 0xFF)
+        elif e[0] in "01234567":
+            out.append(int(e, 8) & 0xFF)
+        elif e == "\n":
+            pass
+        elif e in _SIMPLE:
+            out.append(_SIMPLE[e])
+        else:
+            raise ValueError(f"unknown escape \\{e}")
+        pos = m.end()
+    out += body[pos:].encode("latin-1")
+    return bytes(out)
+
+
+def c_string_blobs(text: str):
+    """[(char offset, bytes)] of every string literal in C source, adjacent literals (separated
+    only by whitespace and comments) concatenated like the compiler does."""
+    blobs = []
+    cur, cur_start, last_end = None, 0, None
+    for m in _C_TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.startswith(("/*", "//")):
+            continue
+        if tok.startswith('"'):
+            adjacent = cur is not None and text[last_end:m.start()].strip() == ""
+            if not adjacent:
+                if cur is not None:
+                    blobs.append((cur_start, b"".join(cur)))
+                cur, cur_start = [], m.start()
+            cur.append(decode_c_string(m.group(1)))
+            last_end = m.end()
+        else:   # character literal ends any literal run
+            if cur is not None:
+                blobs.append((cur_start, b"".join(cur)))
+                cur = None
+    if cur is not None:
+        blobs.append((cur_start, b"".join(cur)))
+    return blobs
+
+
+_ELF_BYTES_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__elf_bytes\s*\(")
+_CREATE_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__create_skeleton\s*\(")
+
+
+def _objects_in_skeleton(text):
+    """[(skeleton name or None, bytes)] of the BPF objects in a skeleton header's text."""
+    # the object literal is by far the largest part of the header: only literals that start with
+    # the ELF magic are decoded to bytes (the tokenizer still has to walk every literal)
+    objs = []
+    for at, blob in c_string_blobs(text):
+        if blob.startswith(ELF_MAGIC) and is_bpf_elf(blob):
+            before = text[:at]
+            names = _ELF_BYTES_FN.findall(before) or _CREATE_FN.findall(before)
+            objs.append((names[-1] if names else None, blob))
+    return objs
+
+
+# ---------------------------------------------------------------------------------------------
+# .deb: ar archive, then a (compressed) tar stream
+
+class _Window(io.RawIOBase):
+    """Read-only view of [start, start+size) of an open binary file."""
+
+    def __init__(self, f, start, size):
+        self.f, self.start, self.size, self.pos = f, start, size, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(len(b), self.size - self.pos)
+        if n <= 0:
+            return 0
+        self.f.seek(self.start + self.pos)
+        data = self.f.read(n)
+        b[:len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+
+def _ar_members(f, path):
+    if f.read(8) != b"!<arch>\n":
+        raise InputError(path, "not a Debian package (no ar archive header)")
+    pos = 8
+    while True:
+        f.seek(pos)
+        hdr = f.read(60)
+        if not hdr:
+            return
+        if len(hdr) < 60 or hdr[58:60] != b"`\n":
+            raise InputError(path, f"corrupt ar member header at offset {pos}")
+        name = hdr[:16].decode("ascii", "replace").strip().rstrip("/")
+        try:
+            size = int(hdr[48:58].decode("ascii").strip())
+        except ValueError:
+            raise InputError(path, f"corrupt ar member size at offset {pos}") from None
+        yield name, pos + 60, size
+        pos += 60 + size + (size & 1)
+
+
+def _tar_stream(raw, name):
+    if name.endswith(".xz") or name.endswith(".lzma"):
+        return lzma.LZMAFile(raw)
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)
+    if name.endswith(".bz2"):
+        return bz2.BZ2File(raw)
+    if name.endswith(".zst"):
+        import zstandard
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+    if name.endswith(".tar"):
+        return raw
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# driver
+
+class _Collector:
+    def __init__(self, container):
+        self.container = container
+        self.objects = []
+        self.warnings = []
+        self._seen = {}
+
+    def add(self, base, member, offset, data, label=None):
+        name = base if label == "" else f"{base}#{label}"
+        if any(o.name == name for o in self.objects):
+            n = sum(1 for o in self.objects if o.name.startswith(base + "#"))
+            name = f"{base}#{n}"
+        digest = hashlib.sha256(data).digest()
+        obj = EmbeddedObject(name=name, container=self.container, member=member, offset=offset,
+                             data=data, duplicate_of=self._seen.get(digest))
+        self._seen.setdefault(digest, name)
+        self.objects.append(obj)
+
+
+def _scan_bytes(col, buf, base, member, *, where, strict):
+    """Objects in one file's bytes.  `strict`: the file was named by the user (errors are fatal)."""
+    if buf[:4] == ELF_MAGIC:
+        h = _elf_header(buf, 0)
+        if h is None:
+            if strict:
+                raise InputError(where, "truncated or corrupt ELF header")
+            col.warnings.append(f"{where}: truncated or corrupt ELF header")
+            return
+        if h[2] == EM_BPF:
+            try:
+                end = _object_end(buf, 0)
+                if end is None:
+                    raise ValueError("section headers or data lie past the end of the file (truncated?)")
+                _validate(bytes(buf[:end]))
+            except ValueError as e:
+                if strict:
+                    raise InputError(where, f"corrupt BPF object: {e}") from None
+                col.warnings.append(f"{where}: corrupt BPF object: {e}")
+                return
+            col.add(base, member, 0, bytes(buf), label="")
+            return
+        found = _embedded_in(buf)
+        names = _skeleton_names(buf, found)
+        for i, ((off, data), nm) in enumerate(zip(found, names)):
+            col.add(base, member, off, data, label=nm or str(i))
+        return
+    if base.endswith(SKEL_SUFFIXES) or (member or "").endswith(SKEL_SUFFIXES):
+        text = bytes(buf).decode("latin-1")     # one char per byte: literal text maps back exactly
+        try:
+            objs = _objects_in_skeleton(text)
+        except ValueError as e:
+            if strict:
+                raise InputError(where, f"bad C string literal: {e}") from None
+            col.warnings.append(f"{where}: bad C string literal: {e}")
+            return
+        for i, (nm, data) in enumerate(objs):
+            try:
+                end = _object_end(data, 0)
+                if end is None:
+                    raise ValueError("object is truncated")
+                _validate(data[:end])
+            except ValueError as e:
+                msg = f"{where}: embedded object {nm or i} is corrupt: {e}"
+                if strict:
+                    raise InputError(where, msg.split(": ", 1)[1]) from None
+                col.warnings.append(msg)
+                continue
+            col.add(base, member, 0, data[:end], label=nm or str(i))
+        return
+    if strict:
+        raise InputError(where, "unsupported input (not an ELF file, skeleton header, .deb or directory)")
+
+
+def _scan_deb(col, path, progress):
+    with open(path, "rb") as f:
+        data_member = None
+        for name, start, size in _ar_members(f, path):
+            if name.startswith("data.tar"):
+                data_member = (name, start, size)
+                break
+        if data_member is None:
+            raise InputError(path, "Debian package without a data.tar member")
+        name, start, size = data_member
+        f.seek(0, os.SEEK_END)
+        if start + size > f.tell():
+            col.warnings.append(f"{path}: {name} is truncated ({f.tell() - start} of {size} bytes)")
+            size = f.tell() - start
+        raw = io.BufferedReader(_Window(f, start, size), 1 << 20)
+        stream = _tar_stream(raw, name)
+        if stream is None:
+            raise InputError(path, f"unsupported data member compression: {name}")
+        try:
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                for m in tar:
+                    if not m.isreg():
+                        continue
+                    mname = m.name if m.name.startswith("./") else "./" + m.name
+                    base = f"{path}:{mname[2:]}"
+                    if progress is not None:
+                        progress.advance(0, note=mname)
+                    fobj = tar.extractfile(m)
+                    head = fobj.read(4)
+                    if head != ELF_MAGIC and not mname.endswith(SKEL_SUFFIXES):
+                        continue
+                    if m.size > MAX_MEMBER:
+                        col.warnings.append(f"{base}: skipped, {m.size} bytes is over the size limit")
+                        continue
+                    buf = head + fobj.read()
+                    if len(buf) != m.size:
+                        col.warnings.append(f"{base}: member truncated ({len(buf)} of {m.size} bytes)")
+                        continue
+                    _scan_bytes(col, buf, base, mname, where=base, strict=False)
+        except _stream_errors() as e:
+            col.warnings.append(f"{path}: {name} is damaged, scan stopped early: {type(e).__name__}: {e}")
+
+
+def _stream_errors():
+    errors = [tarfile.TarError, EOFError, lzma.LZMAError, OSError, zlib.error]
+    try:
+        import zstandard
+        errors.append(zstandard.ZstdError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def _scan_file(col, path, base, *, strict, progress):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            is_deb = head.startswith(b"!<arch>\ndebian-binary") or path.endswith(".deb")
+            if is_deb:
+                f.close()
+                _scan_deb(col, path, progress)
+                return
+            if not strict and head[:4] != ELF_MAGIC and not path.endswith(SKEL_SUFFIXES):
+                return
+            f.seek(0)
+            buf = f.read()
+    except InputError:
+        if strict:
+            raise
+        col.warnings.append(str(InputError(path, "unreadable package")))
+        return
+    except OSError as e:
+        if strict:
+            raise InputError(path, f"cannot read: {e.strerror or e}") from None
+        col.warnings.append(f"{path}: cannot read: {e.strerror or e}")
+        return
+    _scan_bytes(col, buf, base, None, where=path, strict=strict)
+
+
+def find_objects(path: str, *, progress=None):
+    """All BPF objects in `path` (a BPF object, ELF binary/library, skeleton header, .deb or
+    directory) and a list of warnings about members that could not be scanned."""
+    path = str(path)
+    col = _Collector(path)
+    if os.path.isdir(path):
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for fn in sorted(files):
+                p = os.path.join(root, fn)
+                if os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                if progress is not None:
+                    progress.advance(0, note=os.path.relpath(p, path))
+                try:
+                    _scan_file(col, p, p, strict=False, progress=progress)
+                except InputError as e:
+                    col.warnings.append(str(e))
+        return col.objects, col.warnings
+    if not os.path.exists(path):
+        raise InputError(path, "no such file or directory")
+    _scan_file(col, path, path, strict=True, progress=progress)
+    return col.objects, col.warnings

@@ -482,7 +482,10 @@ def extract_vmlinux(image: bytes, path) -> bytes:
 
 # ---------------------------------------------------------------------------- modules
 def _module_name(e: _Elf, fallback):
-    info = e.bytes_of(".modinfo") or b""
+    return _modinfo(e.bytes_of(".modinfo") or b"", fallback)
+
+
+def _modinfo(info, fallback):
     name = vermagic = None
     for item in info.split(b"\0"):
         if item.startswith(b"name=") and name is None:
@@ -500,12 +503,56 @@ def _is_module(e: _Elf):
     return e.etype == "ET_REL" and (e.has(".modinfo") or e.has(".gnu.linkonce.this_module"))
 
 
+def _quick_sections(data):
+    """{name: bytes} of an ELF's sections from the raw header table, or None if anything looks odd.
+
+    pyelftools decodes each header through `construct`, which dominates when a package holds
+    thousands of modules; this reads only the fixed-size tables and leaves every doubt to _Elf.
+    """
+    import struct
+    if len(data) < 64 or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return None
+    bo = "<" if data[5] == 1 else ">"
+    if data[4] == 2:
+        shoff, = struct.unpack_from(bo + "Q", data, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x3A)
+        fmt, need = bo + "IIQQQQ", 64
+    else:
+        shoff, = struct.unpack_from(bo + "I", data, 0x20)
+        shentsize, shnum, shstrndx = struct.unpack_from(bo + "HHH", data, 0x2E)
+        fmt, need = bo + "IIIIII", 40
+    if shentsize != need or shnum == 0 or shstrndx >= shnum or shoff + shnum * need > len(data):
+        return None
+    hdrs = [struct.unpack_from(fmt, data, shoff + k * need) for k in range(shnum)]
+    _n, _t, _f, _a, stroff, strsize = hdrs[shstrndx]
+    if stroff + strsize > len(data):
+        return None
+    out = {}
+    for name_off, typ, _flags, _addr, off, size in hdrs:
+        end = data.find(b"\0", stroff + name_off, stroff + strsize)
+        if name_off >= strsize or end < 0:
+            return None
+        name = data[stroff + name_off:end].decode("ascii", "replace")
+        if typ != 8 and off + size > len(data):       # 8 = SHT_NOBITS
+            return None
+        out.setdefault(name, data[off:off + size] if typ != 8 else None)
+    return out
+
+
 def _module_from_bytes(data, path, *, with_ids=True) -> ModuleBtf:
     fmt = compression_of(data)
     if fmt and fmt != "lzma":
         data = decompress(data, fmt, path)
     if not data.startswith(_ELF_MAGIC):
         raise InputError(path, "not an ELF kernel module")
+    quick = _quick_sections(data)
+    if quick is not None and int.from_bytes(data[16:18], "little" if data[5] == 1 else "big") == 1 \
+            and ".BTF_ids" not in quick and ".modinfo" in quick:
+        # ET_REL module without kfunc sets: no symbol table needed, skip the full parse
+        if not quick.get(".BTF"):
+            raise InputError(path, "kernel module has no .BTF section (built without CONFIG_DEBUG_INFO_BTF_MODULES)")
+        name, vermagic = _modinfo(quick[".modinfo"], path)
+        return ModuleBtf(name=name, btf=bytes(quick[".BTF"]), vermagic=vermagic)
     e = _Elf(data, path)
     if not _is_module(e):
         raise InputError(path, "ELF file is not a kernel module (no .modinfo)")

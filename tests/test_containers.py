@@ -263,6 +263,23 @@ def test_module_ko_needs_base_and_open_module(tmp_path):
         assert C.load_bytes(str(p)) == ko
 
 
+def test_module_with_kfunc_set_keeps_symbols(tmp_path):
+    base = Btf(tiny_btf())
+    m = BtfBuilder(base=base)
+    m.struct("mod_struct", 4, [("a", 1, 0)])
+    ids = struct.pack("<4I", 1, 1, 2, 0)
+    ko = make_elf([(".modinfo", b"name=tcp_bbr\0", 0), (".BTF", m.build(), 0), (".BTF_ids", ids, 0)],
+                  [("__BTF_ID__set8__tcp_bbr_check_kfunc_ids", 0, 16, 1, ".BTF_ids")], etype=1)
+    p = tmp_path / "tcp_bbr.ko"
+    p.write_bytes(ko)
+    mod = C.open_module(str(p))
+    assert mod.name == "tcp_bbr" and mod.btf_ids.data == ids
+    assert mod.btf_ids.symbols == [("__BTF_ID__set8__tcp_bbr_check_kfunc_ids", 0, 16)]
+    big = make_elf([(".modinfo", b"name=x\0", 0), (".BTF", m.build(), 0)], etype=1, big=True)
+    assert C._quick_sections(big)[".modinfo"] == b"name=x\0"
+    assert C._module_from_bytes(big, "x.ko").name == "x"
+
+
 def test_deb_with_config(tmp_path):
     rel = "6.1.0-99-amd64"
     img = fake_bzimage(fake_vmlinux(), "xz")

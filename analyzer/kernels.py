@@ -107,6 +107,7 @@ def bpf_config_subset(text: Optional[str]) -> dict:
 
 
 # ------------------------------------------------------------------------------ kfuncs
+_KF_IMPLICIT_ARGS = 1 << 16        # include/linux/btf.h (≈7.0)
 @dataclass
 class Kfunc:
     name: str
@@ -114,7 +115,8 @@ class Kfunc:
     proto: str                        # C prototype (btf.render.func_proto)
     flags: Optional[int] = None       # KF_* from the .BTF_ids pair when known
     flag_names: list = field(default_factory=list)
-    found_by: list = field(default_factory=list)   # "decl_tag", "btf_ids:symtab", "btf_ids:structural"
+    found_by: list = field(default_factory=list)   # "decl_tag", "btf_ids:symtab", "btf_ids:structural",
+    #                                                "kf_implicit_args" (a foo_impl FUNC recorded for foo)
     sets: list = field(default_factory=list)       # .BTF_ids set names, or "set@0x<offset>"
     module: Optional[str] = None      # None for vmlinux
     fastcall: bool = False            # has a bpf_fastcall decl tag
@@ -197,7 +199,18 @@ def collect_kfuncs(btf: Btf, btf_ids_section=None, *, module=None, own_only=Fals
         k.fastcall = name in fast
         if k.flags is not None and flag_names is not None:
             k.flag_names = list(flag_names(k.flags))
-    # KF_IMPLICIT_ARGS (≈7.0): FUNC foo has the user-visible proto, FUNC foo_impl the full one.
+    # KF_IMPLICIT_ARGS (≈7.0): FUNC foo has the user-visible proto, FUNC foo_impl the full one (with the
+    # arguments the verifier supplies). Record foo_impl too, marked, even when only foo is in a kfunc set.
+    for name, k in list(found.items()):
+        if name.endswith("_impl") or name + "_impl" in found:
+            continue
+        implicit = k.flags is not None and k.flags & _KF_IMPLICIT_ARGS
+        if not implicit:
+            continue
+        ids = btf.find_own(name + "_impl", K.FUNC)
+        if ids:
+            found[name + "_impl"] = Kfunc(name=name + "_impl", btf_id=ids[0], proto=render.func_proto(btf, ids[0]),
+                                          found_by=["kf_implicit_args"], module=module)
     for name, k in found.items():
         if name.endswith("_impl"):
             base = name[:-5]
@@ -553,6 +566,9 @@ def save_snapshot(snap: KernelSnapshot, path):
             z.writestr("vmlinux.btf", snap.btf_bytes)
             for name in snap.module_names:
                 z.writestr(f"modules/{name}.btf", snap._module_loader(name))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException as e:
         try:
@@ -684,43 +700,54 @@ def _safe(text):
 
 
 def cache_key(src: str) -> str:
-    """Key of an import source: its absolute path, size and mtime (the running kernel: its release too)."""
+    """Key of an import source: 8 hex digits for which source (absolute path; the running kernel: its
+    release and build), then 8 for its state (size and mtime). A changed source gets a new key with the
+    same first half, so its stale cache entry can be dropped."""
     if src == "running":
         st = os.stat(RUNNING_BTF)
         un = os.uname()
-        ident = f"running|{un.release}|{un.version}|{st.st_size}|{st.st_mtime_ns}"
+        who = f"running|{un.release}|{un.version}"
     else:
-        p = os.path.abspath(src)
+        who = os.path.abspath(src)
         try:
-            st = os.stat(p)
+            st = os.stat(who)
         except OSError as e:
             raise InputError(src, e.strerror or str(e)) from None
-        ident = f"{p}|{st.st_size}|{st.st_mtime_ns}"
-    return hashlib.sha256(ident.encode()).hexdigest()[:16]
+    state = f"{st.st_size}|{st.st_mtime_ns}"
+    return hashlib.sha256(who.encode()).hexdigest()[:8] + hashlib.sha256(state.encode()).hexdigest()[:8]
 
 
 def cache_path_for(src: str, release=None) -> Path:
-    return cache_dir() / f"{_safe(release or Path(src).name)}--{cache_key(src)}{SUFFIX}"
+    label = release if release and release != "unknown" else ("running" if src == "running" else Path(src).name)
+    return cache_dir() / f"{_safe(label)}--{cache_key(src)}{SUFFIX}"
 
 
 def _cached(src):
+    """(fresh cache entry or None, stale entries of the same source)."""
     key = cache_key(src)
+    fresh, stale = None, []
     for p in cached_kernels():
-        if p.name.endswith(f"--{key}{SUFFIX}"):
-            return p
-    return None
+        m = re.search(r"--([0-9a-f]{16})" + re.escape(SUFFIX) + "$", p.name)
+        if not m:
+            continue
+        if m.group(1) == key:
+            fresh = p
+        elif m.group(1)[:8] == key[:8]:
+            stale.append(p)
+    return fresh, stale
 
 
 def import_to_cache(src: str, *, config_path=None, name=None, with_modules=False, progress=None):
     snap = import_kernel(src, config_path=config_path, name=name, with_modules=with_modules, progress=progress)
-    old = _cached(src)
+    _, stale = _cached(src)
     out = cache_path_for(src, snap.release)
     save_snapshot(snap, out)
-    if old is not None and old != out:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    for old in stale:
+        if old != out:
+            try:
+                old.unlink()
+            except OSError:
+                pass
     snap.path = out
     return snap, out
 
@@ -747,7 +774,7 @@ def resolve_kernel(spec: str, *, quiet=False) -> KernelSnapshot:
     if spec == "running":
         if not os.access(RUNNING_BTF, os.R_OK):
             raise InputError("running", f"the running kernel has no readable {RUNNING_BTF}")
-        hit = _cached("running")
+        hit = _cached("running")[0]
         if hit is not None:
             return load_snapshot(hit)
         with Progress(0, "importing running kernel", quiet=quiet) as pr:
@@ -757,7 +784,7 @@ def resolve_kernel(spec: str, *, quiet=False) -> KernelSnapshot:
     if p.is_file():
         if _is_snapshot_file(p):
             return load_snapshot(p)
-        hit = _cached(spec)
+        hit = _cached(spec)[0]
         if hit is not None:
             return load_snapshot(hit)
         with Progress(0, f"importing {p.name}", quiet=quiet) as pr:

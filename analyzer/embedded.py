@@ -260,6 +260,8 @@ def c_string_blobs(text: str):
     for m in _C_TOKEN.finditer(text):
         tok = m.group(0)
         if tok.startswith(("/*", "//")):
+            if cur is not None and text[last_end:m.start()].strip() == "":
+                last_end = m.end()       # a comment between adjacent literals keeps them joined
             continue
         if tok.startswith('"'):
             adjacent = cur is not None and text[last_end:m.start()].strip() == ""

@@ -493,9 +493,12 @@ class KernelSnapshot:
 
 # ------------------------------------------------------------------------------ import
 def _progress_adapter(progress):
-    """btf.containers calls progress(done, total, note); analyzer.progress.Progress counts steps."""
+    """btf.containers calls progress(done, total, note); analyzer.progress.Progress counts steps.
+    A plain callable is passed through unchanged."""
     if progress is None:
         return None
+    if not hasattr(progress, "advance"):
+        return progress
 
     def cb(done, total, note=""):
         if total and progress.total != total:
@@ -516,7 +519,7 @@ def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, 
     else:
         arts = containers.open_kernel(src, config_path=config_path, with_modules=with_modules, progress=cb)
     where = "running" if src == "running" else src
-    if progress is not None:
+    if progress is not None and hasattr(progress, "advance"):
         progress.advance(0, "parsing BTF")
     btf = Btf(arts.btf, path=f"{where}: BTF")
     btf.validate()

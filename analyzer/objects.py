@@ -350,6 +350,7 @@ class ObjectModel:
         self.warnings = []
         self._data_sections = {}  # internal map name -> initial bytes
         self._kconfig_layout = {}
+        self.duplicate_of = None  # set by load_objects for repeated embedded copies
 
     def map(self, name):
         for m in self.maps:
@@ -1072,6 +1073,7 @@ def load_objects(paths, prog_type_overrides=None, progress=None):
     objects, warnings = [], []
     for path in paths:
         p = str(path)
+        head = b""
         if not os.path.isdir(p):
             try:
                 with open(p, "rb") as fh:
@@ -1091,16 +1093,21 @@ def load_objects(paths, prog_type_overrides=None, progress=None):
                     progress.advance(1, p)
                 continue
         from .embedded import find_objects
-        found, ws = find_objects(p)
+        found, ws = find_objects(p, progress=progress)
         warnings.extend(ws)
         if not found:
-            warnings.append(f"{p}: no BPF objects found")
+            why = "no BPF objects found"
+            if not os.path.isdir(p) and head[:4] == b"\x7fELF" and len(head) >= 20:
+                m = int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+                why = f"not a BPF object (e_machine {m}) and no embedded BPF objects found"
+            warnings.append(f"{p}: {why}")
         for eo in found:
             try:
                 obj = load_object(eo.data, eo.name, prog_type_overrides=prog_type_overrides)
             except InputError as e:
                 warnings.append(f"{e.path}: {e.problem}")
                 continue
+            obj.duplicate_of = getattr(eo, "duplicate_of", None)
             objects.append(obj)
             warnings.extend(f"{obj.name}: {w}" for w in obj.warnings)
         if progress is not None:

@@ -291,3 +291,14 @@ def test_programs_match_libbpf():
     ours = [(p.name, p.section.lstrip("?"), p.info.prog_type or "BPF_PROG_TYPE_UNSPEC", p.autoload, len(p.insns))
             for p in mine.programs]
     assert sorted(ours) == sorted(theirs)
+
+
+def test_callback_address_appends_subprogram():
+    o = load_object(_read("callback.bpf.o"), "callback.bpf.o")
+    (p,) = o.programs
+    assert p.info.prog_type == "BPF_PROG_TYPE_XDP" and p.subprograms == ["step"]
+    refs = [li for li in p.linked if li.reloc and li.reloc[0] == "func"]
+    assert len(refs) == 1 and refs[0].insn.is_ld_imm64() and refs[0].reloc == ("func", "step")
+    tgt = p.linked[refs[0].call_target]
+    assert tgt.func == "step" and tgt.sec_idx == 0 and tgt.section == ".text"
+    assert [h.helper_name for h in p.helper_calls] == ["loop"]

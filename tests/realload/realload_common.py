@@ -164,9 +164,11 @@ def failure_reason(r: dict) -> str:
         return "legacy 'maps' section (libbpf 1.x refuses)"
     if "missing BPF prog type" in log:
         return "unknown section, no prog type"
-    if "BEGIN PROG LOAD LOG" in log:
-        # last non-empty verifier line before END marker
-        body = log.split("-- BEGIN PROG LOAD LOG --", 1)[1].split("-- END PROG LOAD LOG --", 1)[0]
+    if "-- END PROG LOAD LOG --" in log:
+        # last non-empty verifier line before the END marker (the BEGIN
+        # marker may have been cut off by the 40-line tail)
+        body = log.split("-- END PROG LOAD LOG --", 1)[0]
+        body = body.split("-- BEGIN PROG LOAD LOG --", 1)[-1]
         vl = [l for l in body.splitlines() if l.strip() and not l.startswith("processed ")
               and not l.startswith("verification time")]
         last = vl[-1] if vl else ""
@@ -174,6 +176,6 @@ def failure_reason(r: dict) -> str:
         return f"verifier: {last}"
     e = r.get("errno")
     fw = re.sub(r"'[^']*'", "X", fw)
-    if "BPF program load failed" in fw and "BEGIN PROG LOAD LOG" not in log:
+    if "BPF program load failed" in fw:
         return f"prog load failed, empty verifier log: {r.get('error')} (errno {e})"
     return f"{r.get('error')} (errno {e}); {_HEX.sub('N', fw)[:90]}"

@@ -68,6 +68,9 @@ CODES = {
     "KSYM_VAR_INCOMPATIBLE": (ERROR, "fails to load",
                               "A __ksym variable's type is incompatible with the kernel's: libbpf fails even "
                               "when the extern is weak."),
+    "KSYM_UNVERIFIABLE": (UNKNOWN, "cannot be judged",
+                          "A strong typeless __ksym is resolved through /proc/kallsyms at load; the snapshot "
+                          "has no symbol table to check it against."),
     "EXTERN_UNSUPPORTED": (ERROR, "fails to load",
                            "An extern is in a section libbpf does not support (only .ksyms and .kconfig)."),
     # CO-RE

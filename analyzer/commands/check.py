@@ -1,0 +1,122 @@
+"""`bpfstab check`: will each program load on each kernel? Exit 0 all load, 1 something fails
+(per --fail-on), 2 bad input or usage."""
+import sys
+
+from btf.errors import InputError
+
+from ..engine import check_objects
+from ..progress import Progress
+from ..versions import release_key
+
+
+def register(sub):
+    p = sub.add_parser("check", help="predict whether programs load on kernels",
+                       description="Predict, per program and kernel, whether a libbpf ≥ 1.0 load succeeds, "
+                                   "with every reason. Exit codes: 0 everything loads, 1 something fails "
+                                   "(see --fail-on), 2 bad input or usage.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="BPF objects, binaries, skeleton headers, .deb packages or directories")
+    p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
+                   help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
+                        "kernel source 'kernel import' accepts (default: bundled kernels + running)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE",
+                   help="program type for a section libbpf does not know (e.g. tun_rss_steering=socket_filter)")
+    p.add_argument("--fail-on", choices=("fails", "warnings", "never"), default="fails",
+                   help="what makes the exit code 1 (default: fails)")
+    p.add_argument("--min-kernel", action="store_true",
+                   help="report the oldest given kernel each program loads on, and why older ones fail")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def load_inputs(args):
+    from ..objects import load_objects
+    from ..sections import parse_prog_type_overrides
+    overrides = parse_prog_type_overrides(args.prog_type)
+    with Progress(len(args.inputs), "reading", quiet=args.quiet) as bar:
+        objects, warnings = load_objects(args.inputs, prog_type_overrides=overrides, progress=bar)
+    for w in warnings:
+        print(f"bpfstab: warning: {w}", file=sys.stderr)
+    return objects
+
+
+def run(args):
+    from ..kernels import resolve_kernels
+    objects = load_inputs(args)
+    if not objects:
+        raise InputError(" ".join(args.inputs), "no BPF objects found")
+    kernels = resolve_kernels(args.kernel)
+    kernels = sorted(kernels, key=lambda k: release_key(k.release))
+    with Progress(len(objects) * len(kernels), "checking", quiet=args.quiet) as bar:
+        results = check_objects(objects, kernels, progress=bar)
+    if args.min_kernel:
+        text = render_min_kernel(results, kernels, args.format)
+    elif args.format == "json":
+        from reports import check_json
+        text = check_json.render(results, kernels)
+    else:
+        from reports import check_text
+        color = args.output is None and sys.stdout.isatty()
+        text = check_text.render(results, kernels, color=color)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return exit_code(results, args.fail_on)
+
+
+def exit_code(results, fail_on):
+    if fail_on == "never":
+        return 0
+    if any(r.verdict == "fails" for r in results):
+        return 1
+    if fail_on == "warnings" and any(f.severity == "warning" for r in results for f in r.findings):
+        return 1
+    return 0
+
+
+def min_kernels(results, kernels):
+    """Per program: the oldest kernel from which it loads on every newer given kernel, and the
+    blocking findings of each older kernel."""
+    order = [k.id for k in kernels]
+    rel = {k.id: k.release for k in kernels}
+    by_prog = {}
+    for r in results:
+        by_prog.setdefault((r.object, r.program), {})[r.kernel] = r
+    out = []
+    for (obj, prog), row in by_prog.items():
+        minimum = None
+        for kid in reversed(order):
+            if row.get(kid) is not None and row[kid].verdict == "loads":
+                minimum = kid
+            else:
+                break
+        older = []
+        for kid in order:
+            if kid == minimum:
+                break
+            r = row.get(kid)
+            if r is not None:
+                older.append({"kernel": kid, "release": rel[kid], "verdict": r.verdict,
+                              "reasons": [f.to_json() for f in r.findings if f.severity in ("error", "unknown")]})
+        out.append({"object": obj, "program": prog, "min_kernel": minimum,
+                    "min_release": rel.get(minimum), "older": older})
+    return out
+
+
+def render_min_kernel(results, kernels, fmt):
+    rows = min_kernels(results, kernels)
+    if fmt == "json":
+        import json
+        return json.dumps({"schema": "bpfstab.min-kernel/1", "programs": rows}, indent=2) + "\n"
+    lines = []
+    for row in rows:
+        mk = f"{row['min_kernel']} ({row['min_release']})" if row["min_kernel"] else "none of the given kernels"
+        lines.append(f"{row['object']}:{row['program']}: loads from {mk}")
+        for o in row["older"]:
+            why = "; ".join(f"{x['code']}: {x['message']}" for x in o["reasons"]) or o["verdict"]
+            lines.append(f"  {o['kernel']}: {why}")
+    return "\n".join(lines) + "\n"

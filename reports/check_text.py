@@ -1,0 +1,67 @@
+"""Text report of `check`: a program × kernel matrix, then every reason. Colour only on a TTY."""
+
+MARK = {"loads": "ok", "fails": "FAIL", "unknown": "?"}
+COLOR = {"loads": "\033[32m", "fails": "\033[31m", "unknown": "\033[33m", "warn": "\033[33m"}
+RESET = "\033[0m"
+
+
+def _cell(result, color):
+    mark = MARK[result.verdict]
+    warn = result.verdict == "loads" and any(f.severity == "warning" for f in result.findings)
+    if warn:
+        mark = "ok*"
+    if color:
+        return COLOR["warn" if warn else result.verdict] + mark + RESET, len(mark)
+    return mark, len(mark)
+
+
+def render(results, kernels, *, color=False):
+    lines = []
+    kids = [k.id for k in kernels]
+    by_prog = {}
+    for r in results:
+        by_prog.setdefault((r.object, r.program, r.section), {})[r.kernel] = r
+    names = [f"{obj}:{prog}" for obj, prog, _ in by_prog]
+    w0 = max([len(n) for n in names] + [len("program")])
+    widths = [max(len(k), 4) for k in kids]
+    header = "program".ljust(w0) + "  " + "  ".join(k.ljust(w) for k, w in zip(kids, widths))
+    lines.append(header)
+    lines.append("-" * len(header))
+    for (obj, prog, sec), row in by_prog.items():
+        cells = []
+        for k, w in zip(kids, widths):
+            r = row.get(k)
+            if r is None:
+                cells.append("-".ljust(w))
+                continue
+            text, n = _cell(r, color)
+            cells.append(text + " " * (w - n))
+        lines.append(f"{obj}:{prog}".ljust(w0) + "  " + "  ".join(cells))
+    lines.append("")
+    lines.append("legend: ok loads · ok* loads with warnings · FAIL fails · ? cannot tell offline")
+    reasons = []
+    for (obj, prog, sec), row in by_prog.items():
+        for k in kids:
+            r = row.get(k)
+            if r is None:
+                continue
+            shown = [f for f in r.findings if f.severity in ("error", "warning", "unknown")]
+            if not shown:
+                continue
+            reasons.append(f"{obj}:{prog} [{sec}] on {k}: {r.verdict}")
+            for f in shown:
+                loc = f" ({f.location})" if f.location else ""
+                reasons.append(f"  {f.severity:7} {f.code}: {f.message}{loc}")
+                if f.hint:
+                    reasons.append(f"          hint: {f.hint}")
+    if reasons:
+        lines.append("")
+        lines.append("reasons:")
+        lines.extend(reasons)
+    counts = {"loads": 0, "fails": 0, "unknown": 0}
+    for r in results:
+        counts[r.verdict] += 1
+    lines.append("")
+    lines.append(f"{len(results)} checks: {counts['loads']} load, {counts['fails']} fail, "
+                 f"{counts['unknown']} unknown")
+    return "\n".join(lines) + "\n"

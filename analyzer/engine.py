@@ -22,6 +22,9 @@ from .versions import at_least
 
 KF_SLEEPABLE = 1 << 5
 POISON_KFUNC_BASE = 2002000000
+# kernel xdp_metadata_kfunc_ids (net/core/xdp.c XDP_METADATA_KFUNC list): every member is named
+# bpf_xdp_metadata_*, and add_kfunc_call() rejects them for programs not bound to a device.
+DEV_BOUND_PREFIX = "bpf_xdp_metadata_"
 
 
 @dataclass
@@ -218,6 +221,11 @@ def _kfunc_call_findings(obj, prog, kernel, kfunc_calls, reach, linked, ext):
                                    severity=INFO))
             continue
         # resolved: the call becomes a real kfunc call (src_reg=2) and the kernel checks it
+        if _essential(name).startswith(DEV_BOUND_PREFIX):
+            out.append(Finding("KFUNC_DEV_BOUND", f"kfunc '{name}' is an XDP metadata kfunc: the program "
+                               "must be loaded bound to a device", location=loc,
+                               hint="load with bpf_program__set_ifindex() and BPF_F_XDP_DEV_BOUND_ONLY "
+                                    "(xdp-tools/your loader), or verdicts assume a plain load"))
         if not obj.gpl_compatible:
             out.append(Finding("KFUNC_NOT_GPL", f"kfunc '{name}' called from a program with non-GPL license "
                                f"{obj.license!r}", location=loc, hint="use a GPL-compatible license"))

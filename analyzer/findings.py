@@ -58,6 +58,10 @@ CODES = {
     "KFUNC_NOT_GPL": (ERROR, "fails to load",
                       "kfunc calls need a GPL-compatible license: 'cannot call kernel function from non-GPL "
                       "compatible program'."),
+    "KFUNC_DEV_BOUND": (ERROR, "fails unless device-bound",
+                        "XDP metadata kfuncs (bpf_xdp_metadata_*) need a device-bound program "
+                        "(prog_ifindex + BPF_F_XDP_DEV_BOUND_ONLY): 'metadata kfuncs require device-bound "
+                        "program'."),
     "KFUNC_SLEEPABLE": (ERROR, "fails to load",
                         "The kfunc is KF_SLEEPABLE and the program is not sleepable."),
     "KFUNC_ADDR_LDIMM64": (ERROR, "fails to load",

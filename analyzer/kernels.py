@@ -266,9 +266,10 @@ class KernelSnapshot:
     def modules(self) -> dict:
         if self._modules is None:
             mods = {}
+            loader = getattr(self._module_loader, "many", None)
+            datas = loader(self.module_names) if loader else {n: self._module_loader(n) for n in self.module_names}
             for name in self.module_names:
-                data = self._module_loader(name)
-                mods[name] = Btf(data, base=self.btf, path=f"{self.path or self.id}: modules/{name}.btf")
+                mods[name] = Btf(datas[name], base=self.btf, path=f"{self.path or self.id}: modules/{name}.btf")
             self._modules = mods
         return self._modules
 
@@ -351,18 +352,23 @@ class KernelSnapshot:
         (libbpf find_struct_ops_kern_types: the value struct has a member of the kernel type)."""
         def build():
             out = {}
+            base_names = {}
+            for tid in self.btf.ids_of_kind(K.STRUCT):
+                base_names.setdefault(self.btf.name_of(tid), tid)
             for btf in [self.btf] + list(self.modules.values()):
                 own = btf is not self.btf
-                structs = btf.ids_of_kind(K.STRUCT, own_only=own)
-                by_name = {}
-                for tid in (btf.ids_of_kind(K.STRUCT) if own else structs):
-                    by_name.setdefault(btf.name_of(tid), tid)
+                structs = btf.ids_of_kind(K.STRUCT, own_only=True)
+                names = base_names
+                if own:
+                    names = {}
+                    for tid in structs:
+                        names.setdefault(btf.name_of(tid), tid)
                 for tid in structs:
                     vname = btf.name_of(tid)
                     if not vname.startswith("bpf_struct_ops_"):
                         continue
                     name = vname[len("bpf_struct_ops_"):]
-                    kid = by_name.get(name)
+                    kid = names.get(name) or base_names.get(name)
                     if not kid:
                         continue
                     if any(btf.skip_mods(m.type) == kid for m in btf.type(tid).members):
@@ -647,6 +653,11 @@ def load_snapshot(path) -> KernelSnapshot:
     def module_loader(name):
         with _open_zip(path) as z:
             return _read_member(z, path, f"modules/{name}.btf")
+
+    def many(names):
+        with _open_zip(path) as z:
+            return {n: _read_member(z, path, f"modules/{n}.btf") for n in names}
+    module_loader.many = many
 
     snap = KernelSnapshot(
         id=meta.get("name") or _stem(path), release=meta.get("release"), arch=meta.get("arch"),

@@ -125,3 +125,9 @@ def test_cli_bad_input_is_one_line_exit_2(args, needle):
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in p.stderr
+
+
+def test_xdp_metadata_kfunc_needs_device_binding(kernels):
+    (row,) = verdicts("kfuncs/xdp_rx_hash_devbound.bpf.o", kernels).values()
+    assert codes(row["6.12"]) == {"KFUNC_DEV_BOUND"}
+    assert codes(row["6.1"]) == {"KFUNC_MISSING"}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Reproduce bench/agreement/results/*.jsonl: real loads of real shipped BPF
+# objects (and corpus/programs/**/*.bpf.o) on the running kernel and on
+# Debian kernels booted under qemu TCG.  Run from anywhere, as root.
+#   DEBS=/tmp/debs  directory holding the .deb files (see README.md)
+#   JOBS=4          VMs run in parallel
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+DEBS=${DEBS:-/tmp/debs}
+JOBS=${JOBS:-4}
+OUT=bench/agreement/results
+OBJS=tests/realload/build/objects
+LOGS=tests/realload/build/console
+mkdir -p "$OUT" "$LOGS"
+
+sh tests/realload/build.sh >/dev/null
+rm -rf "$OBJS"
+python3 tests/realload/extract.py "$OBJS" \
+    "$DEBS"/libbpf-tools_0.37.0+ds-8_amd64.deb \
+    "$DEBS"/xdp-tools_1.6.3-1_amd64.deb \
+    "$DEBS"/qemu-system-x86_1%3a7.2+dfsg-7+deb12u18+b3_amd64.deb \
+    "$DEBS"/qemu-system-x86_1%3a11.1.3+ds-1_amd64.deb
+cp "$OBJS/manifest.json" "$OUT/objects-manifest.json"
+
+# the corpus is rebuilt by other work: fix the object list once so that every
+# run sees the same files (each result line carries the object's sha256)
+INPUTS="$OBJS"
+if [ -d corpus/programs ]; then
+    INPUTS="$INPUTS $(find corpus/programs -name '*.bpf.o' | LC_ALL=C sort | tr '\n' ' ')"
+fi
+PT="--prog-type tun_rss_steering=socket_filter"
+
+KERNELS="linux-image-5.10.0-32-amd64-unsigned_5.10.223-1_amd64.deb
+linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb
+linux-image-6.12.107+deb13-amd64-unsigned_6.12.107-1_amd64.deb
+linux-binary-7.2.13+deb14-amd64_7.2.13-1_amd64.deb"
+
+for mode in shipped fixup-maps; do
+    if [ $mode = shipped ]; then FLAG=""; SUF=""; else FLAG="--fixup-maps"; SUF=".fixup-maps"; fi
+    rel=$(uname -r)
+    python3 tests/realload/host.py $PT $FLAG $INPUTS -o "$OUT/host-$rel$SUF.jsonl" \
+        2> "$LOGS/host-$rel$SUF.txt" || true
+    n=0
+    for k in $KERNELS; do
+        name=$(echo "$k" | sed -e 's/^linux-\(image\|binary\)-//' -e 's/-unsigned_.*//' -e 's/_.*//')
+        ( python3 tests/realload/vm.py --kernel "$DEBS/$k" $PT $FLAG $INPUTS \
+              -o "$OUT/$name$SUF.jsonl" --console-log "$LOGS/$name$SUF.console" \
+              2> "$LOGS/$name$SUF.txt" || echo "VM run failed: $k" >&2 ) &
+        n=$((n + 1))
+        if [ $n -ge "$JOBS" ]; then wait; n=0; fi
+    done
+    wait
+done
+python3 bench/agreement/summarize.py "$OUT" > bench/agreement/SUMMARY.md
+cat bench/agreement/SUMMARY.md

@@ -501,3 +501,31 @@ def test_running_kernel_confirms_listed_kfuncs(running):
         if n in running.kfuncs:
             assert verdicts[n] == "allowed", n
     assert len(allowed) >= len(names) // 2, (len(allowed), len(names))
+
+
+def test_module_btf_kfuncs_struct_ops_and_roundtrip(tmp_path):
+    raw, _ = synth_btf()
+    base = Btf(raw)
+    mb = BtfBuilder(base=base)
+    i32 = base.find("int", K.INT)
+    mod_func = mb.func("mod_kfunc", mb.func_proto(i32, [("v", i32)]))
+    mb.decl_tag("bpf_kfunc", mod_func)
+    ops = mb.struct("mod_ops", 8, [("cb", i32, 0)])
+    mb.struct("bpf_struct_ops_mod_ops", 16, [("refcnt", i32, 0), ("data", ops, 64)])
+    mod_raw = mb.build()
+    mod = Btf(mod_raw, base=base)
+    kf, _ = KK.collect_kfuncs(mod, None, module="mod_x", own_only=True)
+    assert list(kf) == ["mod_kfunc"] and kf["mod_kfunc"].module == "mod_x"
+    assert kf["mod_kfunc"].proto == "int mod_kfunc(int v)"
+    base_kf, _ = KK.collect_kfuncs(base, None)
+    mods = {"mod_x": mod_raw}
+    snap = KK.KernelSnapshot(id="withmods", release="9.9.9", arch="x86_64", source="test", config={},
+                             kfuncs={**base_kf, **kf}, btf_bytes=raw, module_names=mods.keys(),
+                             module_loader=mods.__getitem__)
+    assert snap.struct_ops["mod_ops"] == ops and "tcp_congestion_ops" in snap.struct_ops
+    out = KK.save_snapshot(snap, tmp_path / "m.bpfk")
+    with zipfile.ZipFile(out) as z:
+        assert z.read("modules/mod_x.btf") == mod_raw
+    back = KK.load_snapshot(out)
+    assert back.module_names == ["mod_x"] and back.modules["mod_x"].type_count == mod.type_count
+    assert back.kfuncs["mod_kfunc"].module == "mod_x" and back.struct_ops == snap.struct_ops

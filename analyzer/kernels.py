@@ -19,14 +19,15 @@ import hashlib
 import json
 import os
 import re
+import lzma
 import tempfile
 import zipfile
 import zlib
-import lzma
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Optional
 
+from btf import btf_ids, render
 from btf import kinds as K
 from btf.errors import InputError
 from btf.reader import Btf
@@ -136,17 +137,6 @@ class Kfunc:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
-def _btf_ids_module():
-    """btf.btf_ids, or None in a checkout that does not have it yet."""
-    try:
-        from btf import btf_ids
-    except ModuleNotFoundError as e:
-        if e.name == "btf.btf_ids":
-            return None
-        raise
-    return btf_ids
-
-
 def _tagged_funcs(btf: Btf, tag: str, own_only=False):
     out = []
     ids = btf.ids_of_kind(K.DECL_TAG, own_only=own_only)
@@ -162,7 +152,6 @@ def _tagged_funcs(btf: Btf, tag: str, own_only=False):
 def collect_kfuncs(btf: Btf, btf_ids_section=None, *, module=None, own_only=False):
     """The kfunc inventory of one BTF: FUNCs tagged bpf_kfunc, merged by name with the FUNC ids of
     the .BTF_ids kfunc sets (flags from the pairs). Returns ({name: Kfunc}, notes)."""
-    from btf import render
     notes = []
     found = {}      # name -> Kfunc
 
@@ -182,23 +171,18 @@ def collect_kfuncs(btf: Btf, btf_ids_section=None, *, module=None, own_only=Fals
     for fid in _tagged_funcs(btf, "bpf_kfunc", own_only):
         add(fid, "decl_tag")
     if btf_ids_section is not None:
-        mod = _btf_ids_module()
-        if mod is None:
-            notes.append("btf.btf_ids is not available: .BTF_ids kfunc sets were not read")
-        else:
-            for s in mod.find_kfunc_sets(btf_ids_section, btf):
-                set_name = s.name if s.method == "symtab" and s.name else f"set@0x{s.offset:x}"
-                for e in s.entries:
-                    if not e.btf_id or e.btf_id >= btf.type_count or btf.kind_of(e.btf_id) != K.FUNC:
-                        continue
-                    add(e.btf_id, f"btf_ids:{s.method}", e.flags, set_name)
+        for s in btf_ids.find_kfunc_sets(btf_ids_section, btf):
+            set_name = s.name if s.method == "symtab" and s.name else f"set@0x{s.offset:x}"
+            for e in s.entries:
+                if not e.btf_id or e.btf_id >= btf.type_count or btf.kind_of(e.btf_id) != K.FUNC:
+                    continue
+                add(e.btf_id, f"btf_ids:{s.method}", e.flags, set_name)
     fast = {btf.name_of(f) for f in _tagged_funcs(btf, "bpf_fastcall", own_only)}
-    flag_names = mod.kf_flag_names if btf_ids_section is not None and (mod := _btf_ids_module()) else None
     for name, k in found.items():
         k.proto = render.func_proto(btf, k.btf_id)
         k.fastcall = name in fast
-        if k.flags is not None and flag_names is not None:
-            k.flag_names = list(flag_names(k.flags))
+        if k.flags is not None:
+            k.flag_names = list(btf_ids.kf_flag_names(k.flags))
     # KF_IMPLICIT_ARGS (≈7.0): FUNC foo has the user-visible proto, FUNC foo_impl the full one (with the
     # arguments the verifier supplies). Record foo_impl too, marked, even when only foo is in a kfunc set.
     for name, k in list(found.items()):
@@ -229,6 +213,7 @@ class KernelSnapshot:
                  module_names=(), module_loader=None, function_symbols=None, path=None, notes=(),
                  version_banner=None):
         self.id = id
+        self.name = None                  # the name given at import (--name), if any
         self.release = release or "unknown"
         self.arch = arch or "unknown"
         self.source = source
@@ -328,7 +313,6 @@ class KernelSnapshot:
         """Program types compiled into the kernel (struct bpf_ctx_convert):
         "BPF_PROG_TYPE_XDP" -> ("struct xdp_md", "struct xdp_buff")."""
         def build():
-            from btf import render
             out = {}
             ids = self._named("bpf_ctx_convert", (K.STRUCT,))
             if not ids:
@@ -484,7 +468,7 @@ class KernelSnapshot:
     def meta(self) -> dict:
         return {
             "schema": SCHEMA,
-            "name": self.id,
+            "name": self.name,      # None: the snapshot is named by its file stem
             "release": self.release,
             "arch": self.arch,
             "source": self.source,
@@ -552,7 +536,7 @@ def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, 
         module_names=mod_btfs.keys(), module_loader=mod_btfs.__getitem__,
         function_symbols=arts.function_symbols, notes=notes, version_banner=arts.version_banner)
     snap._btf = btf
-    snap._given_name = name
+    snap.name = name
     return snap
 
 
@@ -561,8 +545,6 @@ def save_snapshot(snap: KernelSnapshot, path):
     """Write `snap` to `path` atomically (temp file in the same directory, then rename)."""
     path = Path(path)
     meta = snap.meta()
-    if not getattr(snap, "_given_name", None) and snap.path is None:
-        meta["name"] = None          # let the file stem name it (bundled kernels are named by file)
     d = path.parent if str(path.parent) else Path(".")
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -665,7 +647,7 @@ def load_snapshot(path) -> KernelSnapshot:
         btf_loader=btf_loader, module_names=meta["modules"], module_loader=module_loader,
         function_symbols=meta.get("function_symbols"), path=path, notes=meta.get("notes") or (),
         version_banner=meta.get("version_banner"))
-    snap._given_name = meta.get("name")
+    snap.name = meta.get("name")
     # Make sure the BTF member is present and intact now, so a broken file fails at load, not later.
     with _open_zip(path) as z:
         if "vmlinux.btf" not in z.namelist():

@@ -131,3 +131,9 @@ def test_xdp_metadata_kfunc_needs_device_binding(kernels):
     (row,) = verdicts("kfuncs/xdp_rx_hash_devbound.bpf.o", kernels).values()
     assert codes(row["6.12"]) == {"KFUNC_DEV_BOUND"}
     assert codes(row["6.1"]) == {"KFUNC_MISSING"}
+
+
+def test_callback_address_needs_5_13_even_when_guarded(kernels):
+    (row,) = verdicts("tracing/core_guard_bpf_loop.bpf.o", kernels).values()
+    assert codes(row["5.10"]) == {"ISA_UNSUPPORTED"}
+    assert row["6.1"].verdict == "loads"

@@ -12,6 +12,11 @@ FEATURE_SINCE = {
     "jmp32": (5, 1), "ldsx": (6, 6), "movsx": (6, 6), "bswap": (6, 6), "sdiv": (6, 6), "smod": (6, 6),
     "gotol": (6, 6), "may_goto": (6, 9), "addr_space_cast": (6, 9), "load_acquire": (6, 15),
     "store_release": (6, 15),
+    # ld_imm64 with src_reg BPF_PSEUDO_FUNC (a callback's address, e.g. for bpf_loop or
+    # bpf_for_each_map_elem) arrived with bpf_for_each_map_elem in 5.13; older kernels do not count
+    # the callback as a subprogram and reject func_info ("number of funcs in func_info doesn't
+    # match number of subprogs").
+    "callback_address": (5, 13),
 }
 NEVER = {"callx"}
 
@@ -24,9 +29,17 @@ def feature_since(feature):
     return None
 
 
+def program_features(program):
+    """ISA features of the instructions plus those only visible in relocations."""
+    feats = set(program.isa_features)
+    if any(li is not None and li.reloc is not None and li.reloc[0] == "func" for li in program.linked):
+        feats.add("callback_address")
+    return feats
+
+
 def check(program, kernel):
     out = []
-    for feat in sorted(program.isa_features):
+    for feat in sorted(program_features(program)):
         if feat in NEVER:
             out.append(Finding("ISA_UNSUPPORTED", f"instruction '{feat}' is not accepted by any kernel's "
                                "verifier", hint="avoid indirect calls through function pointers"))
@@ -37,7 +50,10 @@ def check(program, kernel):
         ok = at_least(kernel.release, *since)
         if ok is False:
             ver = ".".join(map(str, since))
+            hint = (f"callbacks (bpf_loop, bpf_for_each_map_elem, timers) need kernel {ver}+ even behind a "
+                    "guard: the kernel checks every ld_imm64 before verification"
+                    if feat == "callback_address" else
+                    f"build with an older -mcpu (e.g. -mcpu=v2/v3) or require kernel {ver}")
             out.append(Finding("ISA_UNSUPPORTED", f"instruction '{feat}' needs kernel {ver}+ "
-                               f"(this kernel is {kernel.release})", since=ver,
-                               hint=f"build with an older -mcpu (e.g. -mcpu=v2/v3) or require kernel {ver}"))
+                               f"(this kernel is {kernel.release})", since=ver, hint=hint))
     return out

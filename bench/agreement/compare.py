@@ -1,0 +1,160 @@
+"""Agreement between bpfstab check and real loads (the project's headline number).
+
+Reads the real-load results recorded by run.sh (bench/agreement/results/<release>[.fixup-maps].jsonl),
+runs the verdict engine on the same objects against the matching kernel snapshot (bundled Debian
+kernels; `running` for the host), and prints agreement per kernel and per failure class, plus every
+disagreement with the real log's first line next to our findings.
+
+    python3 bench/agreement/compare.py [--mode fixup-maps|as-shipped] [--markdown] [--objects DIR]...
+
+Objects are matched by sha256 and program name, so the paths in the results need not exist: any
+directory holding the same objects works (tests/realload/build/objects after extract.py, and
+corpus/programs).
+"""
+import argparse
+import collections
+import glob
+import hashlib
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from analyzer.engine import check_objects          # noqa: E402
+from analyzer.kernels import resolve_kernel        # noqa: E402
+from analyzer.objects import load_object           # noqa: E402
+from analyzer.sections import parse_prog_type_overrides  # noqa: E402
+
+OVERRIDES = parse_prog_type_overrides(["tun_rss_steering=socket_filter"])
+
+
+def real_class(rec):
+    """A coarse class of the real failure, from libbpf's and the verifier's words."""
+    log = (rec.get("log") or "") + " " + (rec.get("error") or "")
+    rules = [
+        ("kfunc", r"extern \(func ksym\)|kfunc .* (was not resolved|is referenced)|calling kernel function"),
+        ("attach_target", r"failed to find kernel BTF type ID|find_kernel_btf_id|-ESRCH|No such process"),
+        ("core", r"CO-RE|failed to resolve CO-RE"),
+        ("isa", r"reserved fields|unknown opcode|invalid BPF_ALU|invalid BPF_LD"),
+        ("helper", r"invalid func|unknown func|cannot call|program of this type cannot use helper"),
+        ("map", r"map create|failed to create map|map '.*':"),
+        ("legacy_maps", r"legacy map definitions"),
+        ("prog_type", r"missing BPF prog type|prog type|Invalid argument"),
+        ("permission", r"Operation not permitted|EPERM"),
+    ]
+    for name, pat in rules:
+        if re.search(pat, log):
+            return name
+    return "other"
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def index_objects(dirs):
+    out = {}
+    for d in dirs:
+        for path in sorted(glob.glob(os.path.join(d, "**", "*.o"), recursive=True)):
+            out.setdefault(sha(path), path)
+    return out
+
+
+def compare(results_file, objects_by_sha, kernel):
+    recs = [json.loads(line) for line in open(results_file) if line.strip()]
+    by_obj = collections.defaultdict(list)
+    for r in recs:
+        if r.get("program") is None:          # object failed to open: every program fails
+            continue
+        by_obj[r.get("sha256")].append(r)
+    rows = []
+    for digest, progs in sorted(by_obj.items(), key=lambda kv: kv[1][0]["object"]):
+        path = objects_by_sha.get(digest)
+        if path is None:
+            continue
+        with open(path, "rb") as f:
+            obj = load_object(f.read(), os.path.relpath(path, ROOT), prog_type_overrides=OVERRIDES)
+        ours = {r.program: r for r in check_objects([obj], [kernel])}
+        for rec in progs:
+            mine = ours.get(rec["program"])
+            if mine is None:
+                continue
+            rows.append((rec, mine))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", choices=("fixup-maps", "as-shipped"), default="fixup-maps")
+    ap.add_argument("--objects", action="append",
+                    default=[os.path.join(ROOT, "tests/realload/build/objects"),
+                             os.path.join(ROOT, "corpus/programs")])
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--disagreements", type=int, default=200, help="how many to list")
+    args = ap.parse_args()
+    objects = index_objects(args.objects)
+    suffix = ".fixup-maps.jsonl" if args.mode == "fixup-maps" else ".jsonl"
+    files = [f for f in sorted(glob.glob(os.path.join(ROOT, "bench/agreement/results", "*" + suffix)))
+             if args.mode == "fixup-maps" or ".fixup-maps." not in f]
+    table, classes, disagreements = [], collections.Counter(), []
+    for path in files:
+        release = os.path.basename(path)[:-len(suffix)]
+        spec = "running" if release.startswith("host-") else "debian-" + release
+        try:
+            kernel = resolve_kernel(spec)
+        except Exception as e:                 # the host kernel only exists on the machine that ran it
+            print(f"skip {release}: {e}", file=sys.stderr)
+            continue
+        rows = compare(path, objects, kernel)
+        agree = unknown = 0
+        per_class = collections.Counter()
+        for rec, mine in rows:
+            real = "loads" if rec["loaded"] else "fails"
+            cls = "loads" if rec["loaded"] else real_class(rec)
+            if mine.verdict == "unknown":
+                unknown += 1
+                per_class[(cls, "unknown")] += 1
+                continue
+            ok = mine.verdict == real
+            agree += ok
+            per_class[(cls, ok)] += 1
+            if not ok:
+                first = (rec.get("first_warn") or rec.get("error") or "").strip()
+                codes = ",".join(f.code for f in mine.findings if f.severity in ("error", "unknown")) or "-"
+                disagreements.append((release, os.path.basename(rec["object"]), rec["program"], real,
+                                      mine.verdict, cls, codes, first[:140]))
+        judged = len(rows) - unknown
+        table.append((release, len(rows), judged, agree, unknown))
+        for k, v in per_class.items():
+            classes[(release,) + k] += v
+    out = sys.stdout
+    if args.markdown:
+        out.write("| kernel | programs | judged | agree | agreement | unknown |\n|---|---|---|---|---|---|\n")
+        for rel, n, judged, agree, unknown in table:
+            pct = 100.0 * agree / judged if judged else 0.0
+            out.write(f"| {rel} | {n} | {judged} | {agree} | {pct:.1f} % | {unknown} |\n")
+        out.write("\n| kernel | real outcome class | agree | disagree |\n|---|---|---|---|\n")
+        rels = sorted({k[0] for k in classes})
+        for rel in rels:
+            for cls in sorted({k[1] for k in classes if k[0] == rel}):
+                a, d = classes.get((rel, cls, True), 0), classes.get((rel, cls, False), 0)
+                out.write(f"| {rel} | {cls} | {a} | {d} |\n")
+        out.write("\n| kernel | object | program | real | bpfstab | class | our findings | real first message |\n"
+                  "|---|---|---|---|---|---|---|---|\n")
+        for d in disagreements[:args.disagreements]:
+            out.write("| " + " | ".join(str(x).replace("|", "\\|") for x in d) + " |\n")
+    else:
+        for rel, n, judged, agree, unknown in table:
+            pct = 100.0 * agree / judged if judged else 0.0
+            out.write(f"{rel:28} programs {n:4}  judged {judged:4}  agree {agree:4}  {pct:5.1f} %  unknown {unknown}\n")
+        out.write(f"\n{len(disagreements)} disagreements:\n")
+        for d in disagreements[:args.disagreements]:
+            out.write("  " + "  ".join(str(x) for x in d) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -58,22 +58,24 @@ def _kconfig_value(name, kernel):
         return int(kernel.arch in ("x86_64", "aarch64", "s390x", "riscv64"))
     if not name.startswith("CONFIG_"):
         return None
-    cfg = kernel.config
-    if cfg is None:
-        return None
-    raw = cfg.get(name)
-    if raw is None:
+    raw = (kernel.config or {}).get(name)
+    if raw is None or raw == "n":      # libbpf skips "# CONFIG_X is not set": the extern stays unset
         return None
     if raw == "y":
         return 1
     if raw == "m":
         return 2
-    if raw == "n":
-        return 0
     try:
         return int(raw, 0)
     except ValueError:
         return None      # strings are valid kconfig values but never decide branches here
+
+
+def _config_knows(name, kernel):
+    """Whether the snapshot's config can say this option is unset: it has a config and keeps the
+    option's family (snapshots store the BPF-relevant subset of the .config)."""
+    from ..kernels import _CONFIG_KEEP
+    return bool(kernel.config) and bool(_CONFIG_KEEP.match(name))
 
 
 def resolve(obj, kernel):
@@ -163,9 +165,9 @@ def _resolve_kconfig(ext, kernel, findings):
         r.value = 0
         findings.append(Finding("KCONFIG_WEAK_DEFAULT", f"__kconfig '{ext.name}' is not set on this kernel; "
                                 "libbpf uses 0"))
-    elif kernel.config is None and ext.name.startswith("CONFIG_"):
-        findings.append(Finding("KCONFIG_UNKNOWN", f"__kconfig '{ext.name}' needs the kernel config, "
-                                "which this snapshot does not have",
+    elif ext.name.startswith("CONFIG_") and not _config_knows(ext.name, kernel):
+        findings.append(Finding("KCONFIG_UNKNOWN", f"__kconfig '{ext.name}' is not in this snapshot's "
+                                "kernel config (none given, or outside the BPF-relevant subset it keeps)",
                                 hint="import the kernel with --config"))
     else:
         findings.append(Finding("KCONFIG_UNRESOLVED", f"extern '{ext.name}' (strong): not resolved: the "

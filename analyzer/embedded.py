@@ -23,8 +23,6 @@ Rules:
   unreadable) becomes a warning string and the scan goes on; a package whose data archive ends
   early keeps what was found before the damage and warns.
 """
-import bz2
-import gzip
 import hashlib
 import io
 import lzma
@@ -36,6 +34,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Optional
 
+from btf.containers import deb_data_member, deb_data_stream
 from btf.errors import InputError
 
 EM_BPF = 247
@@ -300,59 +299,7 @@ def _objects_in_skeleton(text):
 # ---------------------------------------------------------------------------------------------
 # .deb: ar archive, then a (compressed) tar stream
 
-class _Window(io.RawIOBase):
-    """Read-only view of [start, start+size) of an open binary file."""
-
-    def __init__(self, f, start, size):
-        self.f, self.start, self.size, self.pos = f, start, size, 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, b):
-        n = min(len(b), self.size - self.pos)
-        if n <= 0:
-            return 0
-        self.f.seek(self.start + self.pos)
-        data = self.f.read(n)
-        b[:len(data)] = data
-        self.pos += len(data)
-        return len(data)
-
-
-def _ar_members(f, path):
-    if f.read(8) != b"!<arch>\n":
-        raise InputError(path, "not a Debian package (no ar archive header)")
-    pos = 8
-    while True:
-        f.seek(pos)
-        hdr = f.read(60)
-        if not hdr:
-            return
-        if len(hdr) < 60 or hdr[58:60] != b"`\n":
-            raise InputError(path, f"corrupt ar member header at offset {pos}")
-        name = hdr[:16].decode("ascii", "replace").strip().rstrip("/")
-        try:
-            size = int(hdr[48:58].decode("ascii").strip())
-        except ValueError:
-            raise InputError(path, f"corrupt ar member size at offset {pos}") from None
-        yield name, pos + 60, size
-        pos += 60 + size + (size & 1)
-
-
-def _tar_stream(raw, name):
-    if name.endswith(".xz") or name.endswith(".lzma"):
-        return lzma.LZMAFile(raw)
-    if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)
-    if name.endswith(".bz2"):
-        return bz2.BZ2File(raw)
-    if name.endswith(".zst"):
-        import zstandard
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-    if name.endswith(".tar"):
-        return raw
-    return None
+# The ar + tar reading lives in btf/containers.py (deb_data_member, deb_data_stream).
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,22 +380,12 @@ def _scan_bytes(col, buf, base, member, *, where, strict):
 
 def _scan_deb(col, path, progress):
     with open(path, "rb") as f:
-        data_member = None
-        for name, start, size in _ar_members(f, path):
-            if name.startswith("data.tar"):
-                data_member = (name, start, size)
-                break
-        if data_member is None:
-            raise InputError(path, "Debian package without a data.tar member")
-        name, start, size = data_member
-        f.seek(0, os.SEEK_END)
-        if start + size > f.tell():
-            col.warnings.append(f"{path}: {name} is truncated ({f.tell() - start} of {size} bytes)")
-            size = f.tell() - start
-        raw = io.BufferedReader(_Window(f, start, size), 1 << 20)
-        stream = _tar_stream(raw, name)
-        if stream is None:
-            raise InputError(path, f"unsupported data member compression: {name}")
+        total = os.fstat(f.fileno()).st_size
+        name, start, size = deb_data_member(f, path, total, allow_truncated=True)
+        if start + size > total:
+            col.warnings.append(f"{path}: {name} is truncated ({total - start} of {size} bytes)")
+            size = total - start
+        stream = deb_data_stream(f, path, name, start, size)
         try:
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 for m in tar:

@@ -608,11 +608,12 @@ class _Capped(io.RawIOBase):
         return n
 
 
-def _ar_members(f, path, total):
-    """[(name, offset, size)] of a Unix ar archive (what dpkg writes)."""
+def _ar_members(f, path, total, *, allow_truncated=False):
+    """[(name, offset, declared size)] of a Unix ar archive (what dpkg writes). With allow_truncated,
+    a last member cut short is returned as declared (the caller clips and warns) instead of failing."""
     f.seek(0)
     if f.read(8) != b"!<arch>\n":
-        raise InputError(path, "not an ar archive")
+        raise InputError(path, "not a Debian package (no ar archive header)")
     out = []
     pos = 8
     while pos < total:
@@ -628,11 +629,28 @@ def _ar_members(f, path, total):
         except ValueError:
             raise InputError(path, f"corrupt ar member size at offset {pos}")
         if pos + 60 + size > total:
+            if allow_truncated:
+                out.append((name, pos + 60, size))
+                break
             raise InputError(path, f"ar member {name!r} is truncated ({size} bytes declared, "
                                    f"{total - pos - 60} present)")
         out.append((name, pos + 60, size))
         pos += 60 + size + (size & 1)
     return out
+
+
+def deb_data_member(f, path, total, *, allow_truncated=False):
+    """(name, offset, declared size) of the data.tar.* member of an open .deb."""
+    for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
+        if name.startswith("data.tar"):
+            return name, off, size
+    raise InputError(path, "Debian package has no data.tar member")
+
+
+def deb_data_stream(f, path, name, off, size):
+    """The decompressed data.tar stream of a .deb member, capped against decompression bombs,
+    for tarfile's stream mode ("r|")."""
+    return _tar_stream(_Window(f, off, size), name, path)
 
 
 def _tar_stream(window, name, path):
@@ -652,7 +670,8 @@ def _tar_stream(window, name, path):
         raw = buf
     else:
         raise InputError(path, f"unsupported data member compression {name!r}")
-    return io.BufferedReader(_Capped(raw, MAX_TAR_STREAM, path), 1 << 20)
+    # small reads: a truncated stream still yields every member before the damage
+    return io.BufferedReader(_Capped(raw, MAX_TAR_STREAM, path), 1 << 16)
 
 
 _VMLINUZ_RE = re.compile(r"^(?:\./)?(?:boot/vmlinu[xz]-(?P<r1>[^/]+)|(?:usr/)?lib/modules/(?P<r2>[^/]+)/vmlinu[xz])$")
@@ -669,11 +688,7 @@ def _walk_deb(path, want_kernel=True, want_config=True, with_modules=False, prog
         raise InputError(path, e.strerror or str(e))
     found = {}
     with f:
-        members = _ar_members(f, path, total)
-        data = [m for m in members if m[0].startswith("data.tar")]
-        if not data:
-            raise InputError(path, "Debian package has no data.tar member")
-        name, off, size = data[0]
+        name, off, size = deb_data_member(f, path, total)
         window = _Window(f, off, size)
         try:
             stream = _tar_stream(window, name, path)

@@ -19,7 +19,7 @@ def register(sub):
     p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
                    help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
                         "kernel source 'kernel import' accepts (default: bundled kernels + running)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE",
                    help="program type for a section libbpf does not know (e.g. tun_rss_steering=socket_filter)")
@@ -56,6 +56,9 @@ def run(args):
     elif args.format == "json":
         from reports import check_json
         text = check_json.render(results, kernels)
+    elif args.format in RENDERERS:
+        import importlib
+        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels)
     else:
         from reports import check_text
         color = args.output is None and sys.stdout.isatty()
@@ -66,6 +69,9 @@ def run(args):
     else:
         sys.stdout.write(text)
     return exit_code(results, args.fail_on)
+
+
+RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
 
 
 def exit_code(results, fail_on):

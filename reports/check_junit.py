@@ -1,0 +1,70 @@
+"""JUnit XML report of `check`: one testsuite per kernel, one testcase per (object, program).
+
+A program that fails carries a <failure> with its findings; one we cannot judge offline is
+<skipped> with the reason; warnings of a program that loads go to <system-out>."""
+import xml.etree.ElementTree as ET
+
+SHOWN = ("error", "warning", "unknown")
+
+
+def _finding_line(f):
+    line = f"{f.severity} {f.code}: {f.message}"
+    if f.location:
+        line += f" ({f.location})"
+    if f.hint:
+        line += f"\n  hint: {f.hint}"
+    return line
+
+
+def _codes(findings, severities):
+    seen = []
+    for f in findings:
+        if f.severity in severities and f.code not in seen:
+            seen.append(f.code)
+    return seen
+
+
+def document(results, kernels):
+    root = ET.Element("testsuites", name="bpfstab check")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for k in kernels:
+        mine = [r for r in results if r.kernel == k.id]
+        suite = ET.SubElement(root, "testsuite", name=k.id)
+        props = ET.SubElement(suite, "properties")
+        for key in ("release", "arch", "source"):
+            ET.SubElement(props, "property", name=key, value=str(getattr(k, key) or ""))
+        failures = skipped = 0
+        for r in mine:
+            case = ET.SubElement(suite, "testcase", classname=r.object, name=r.program)
+            case.set("file", r.object)
+            text = "\n".join(_finding_line(f) for f in r.findings if f.severity in SHOWN)
+            if r.verdict == "fails":
+                failures += 1
+                codes = _codes(r.findings, ("error",))
+                el = ET.SubElement(case, "failure", type=codes[0] if codes else "fails",
+                                   message=f"{r.program} [{r.section}] fails to load on {k.id}: "
+                                           + ", ".join(codes))
+                el.text = text
+            elif r.verdict == "unknown":
+                skipped += 1
+                reason = "; ".join(f"{f.code}: {f.message}" for f in r.findings if f.severity == "unknown")
+                ET.SubElement(case, "skipped", message=f"cannot tell offline: {reason or 'unknown'}")
+            elif text:
+                ET.SubElement(case, "system-out").text = text
+        suite.set("tests", str(len(mine)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", str(skipped))
+        totals["tests"] += len(mine)
+        totals["failures"] += failures
+        totals["skipped"] += skipped
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    return root
+
+
+def render(results, kernels):
+    root = document(results, kernels)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -389,6 +389,8 @@ def diff_contexts(old, new) -> list:
             label = render.type_name(ob, oid)
             if label != render.type_name(nb, nid):
                 continue
+            if not uapi and (True, label) in groups:
+                continue        # the same struct on both sides (kprobe: struct pt_regs): judged as UAPI
             groups.setdefault((uapi, label), [oid, nid, []])[2].append(pt)
     for (uapi, label), (oid, nid, pts) in sorted(groups.items(), key=lambda x: (not x[0][0], x[0][1])):
         users = f" (ctx of {', '.join(pts)})" if uapi else f" (kernel ctx of {', '.join(pts)})"

@@ -326,3 +326,13 @@ def test_names_similar():
     assert D.names_similar("cgroup_rstat_flush", "css_rstat_flush")
     assert D.names_similar("bpf_kfunc_call_memb1_release", "bpf_crypto_ctx_release") is None
     assert D.names_similar("bpf_gone", "bpf_unrelated") is None
+
+
+@real
+def test_pt_regs_kprobe_ctx_judged_once_6_1_to_6_12(diffs):
+    # struct pt_regs is both the UAPI and the kernel ctx of kprobes: one entry, judged as UAPI
+    # (x86 6.12 turned 'unsigned long cs' into 'u16 cs' inside a union with csx/fred_cs)
+    c = find(diffs["6.1", "6.12"], "context", "struct pt_regs.cs")
+    assert c.change == "member_changed" and c.breaking
+    assert (c.old, c.new) == ("long unsigned int cs", "u16 cs")
+    assert find(diffs["6.1", "6.12"], "context", "struct pt_regs.csx").change == "member_added"

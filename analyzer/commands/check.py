@@ -2,11 +2,10 @@
 (per --fail-on), 2 bad input or usage."""
 import sys
 
-from btf.errors import InputError
-
 from ..engine import check_objects
 from ..progress import Progress
 from ..versions import release_key
+from ._common import add_input_args, read_inputs, write_output
 
 
 def register(sub):
@@ -14,29 +13,21 @@ def register(sub):
                        description="Predict, per program and kernel, whether a libbpf ≥ 1.0 load succeeds, "
                                    "with every reason. Exit codes: 0 everything loads, 1 something fails "
                                    "(see --fail-on), 2 bad input or usage.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="BPF objects, binaries, skeleton headers, .deb packages or directories")
+    add_input_args(p)
     p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
                    help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
                         "kernel source 'kernel import' accepts (default: bundled kernels + running)")
     p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE",
-                   help="program type for a section libbpf does not know (e.g. tun_rss_steering=socket_filter)")
     p.add_argument("--fail-on", choices=("fails", "warnings", "never"), default="fails",
                    help="what makes the exit code 1 (default: fails)")
     p.add_argument("--min-kernel", action="store_true",
                    help="report the oldest given kernel each program loads on, and why older ones fail")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def load_inputs(args):
-    from ..objects import load_objects
-    from ..sections import parse_prog_type_overrides
-    overrides = parse_prog_type_overrides(args.prog_type)
-    with Progress(len(args.inputs), "reading", quiet=args.quiet) as bar:
-        objects, warnings = load_objects(args.inputs, prog_type_overrides=overrides, progress=bar)
+    objects, warnings = read_inputs(args)
     for w in warnings:
         print(f"bpfstab: warning: {w}", file=sys.stderr)
     return objects
@@ -45,8 +36,6 @@ def load_inputs(args):
 def run(args):
     from ..kernels import resolve_kernels
     objects = load_inputs(args)
-    if not objects:
-        raise InputError(" ".join(args.inputs), "no BPF objects found")
     kernels = resolve_kernels(args.kernel)
     kernels = sorted(kernels, key=lambda k: release_key(k.release))
     with Progress(len(objects) * len(kernels), "checking", quiet=args.quiet) as bar:
@@ -63,11 +52,7 @@ def run(args):
         from reports import check_text
         color = args.output is None and sys.stdout.isatty()
         text = check_text.render(results, kernels, color=color)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_output(args.output, text)
     return exit_code(results, args.fail_on)
 
 

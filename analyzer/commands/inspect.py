@@ -49,7 +49,7 @@ import sys
 
 from btf.errors import InputError
 
-from ..progress import Progress
+from ._common import add_input_args, read_inputs, write_output
 
 SCHEMA = "bpfstab.inspect/1"
 
@@ -57,26 +57,14 @@ SCHEMA = "bpfstab.inspect/1"
 def register(sub):
     p = sub.add_parser("inspect", help="show programs, maps, externs, helpers, kfuncs and CO-RE relocations",
                        description="Show what BPF objects contain (no kernel needed).")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="BPF objects, binaries, skeleton headers, .deb packages or directories")
+    add_input_args(p)
     p.add_argument("--json", action="store_true", help=f"machine-readable output (schema {SCHEMA})")
-    p.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE",
-                   help="program type for a section libbpf does not know (e.g. tun_rss_steering=socket_filter)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args):
-    from ..objects import load_objects
-    from ..sections import parse_prog_type_overrides
-    overrides = parse_prog_type_overrides(args.prog_type)
-    with Progress(len(args.inputs), "reading", quiet=args.quiet) as bar:
-        objects, warnings = load_objects(args.inputs, prog_type_overrides=overrides, progress=bar)
-    if not objects:
-        if len(args.inputs) == 1 and len(warnings) == 1 and warnings[0].startswith(args.inputs[0] + ": "):
-            raise InputError(args.inputs[0], warnings[0][len(args.inputs[0]) + 2:])
-        raise InputError(" ".join(args.inputs), "no BPF objects found")
+    objects, warnings = read_inputs(args)
     if args.json:
         doc = {"schema": SCHEMA, "warnings": list(_input_warnings(objects, warnings)),
                "objects": [object_json(o) for o in objects]}
@@ -85,14 +73,7 @@ def run(args):
         for w in _input_warnings(objects, warnings):
             print(f"bpfstab: warning: {w}", file=sys.stderr)
         text = "\n".join(object_text(o) for o in objects)
-    if args.output:
-        try:
-            with open(args.output, "w") as fh:
-                fh.write(text)
-        except OSError as e:
-            raise InputError(args.output, e.strerror or str(e)) from None
-    else:
-        sys.stdout.write(text)
+    write_output(args.output, text)
     return 0
 
 

@@ -14,6 +14,7 @@ Values are libbpf's `__u64` (`local_value`, `target_value`), so a negative 32-bi
 up sign-extended to 64 bits, as libbpf patches it; `as_signed()` converts.
 """
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -401,10 +402,29 @@ class CandidateCache:
         return None, 0
 
 
+_SHARED = weakref.WeakKeyDictionary()
+
+
+def shared_cache(target_btf, module_btfs=()) -> CandidateCache:
+    """The CandidateCache kept for this target Btf object (and this list of module BTFs), so callers
+    that pass no cache still index a 127k-type vmlinux only once."""
+    mods = tuple(module_btfs)
+    per_target = _SHARED.get(target_btf)
+    if per_target is None:
+        per_target = {}
+        _SHARED[target_btf] = per_target
+    key = tuple(id(m) for m in mods)
+    got = per_target.get(key)
+    if got is None or any(a is not b for a, b in zip(got.module_btfs, mods)):
+        got = CandidateCache(target_btf, mods)
+        per_target[key] = got
+    return got
+
+
 def find_ksym(target_btf, name, kind=K.FUNC, module_btfs=(), cache=None):
     """Resolve a kfunc / typed ksym the way `bpf_object__resolve_ksym_func_btf_id` looks it up: by the
     essential name (flavor stripped), vmlinux first, then modules. Returns (btf, id) or (None, 0)."""
-    c = cache if cache is not None and cache.target_btf is target_btf else CandidateCache(target_btf, module_btfs)
+    c = cache if cache is not None and cache.target_btf is target_btf else shared_cache(target_btf, module_btfs)
     return c.find_by_name(essential_name(name), kind)
 
 
@@ -782,7 +802,7 @@ def calc_relo(local_btf, type_id, access_str, kind, target_btf, *, module_btfs=(
     reproduce that; leave it None to evaluate each relocation on its own.
     """
     if cache is None or cache.target_btf is not target_btf:
-        cache = CandidateCache(target_btf, module_btfs)
+        cache = shared_cache(target_btf, module_btfs)
     try:
         local_name = local_btf.name_of(type_id)
         local_btf.kind_of(type_id)

@@ -78,9 +78,10 @@ def check_object(obj, state):
     obj_findings += ext.findings
     obj_findings += progtype_rules.check_struct_ops(obj, kernel)
     out = []
+    pruned = {}     # libbpf keeps one candidate cache per object, shrunk to the matches as it goes
     for prog in obj.programs:
         findings = list(obj_findings)
-        findings += check_program(obj, prog, state, ext)
+        findings += check_program(obj, prog, state, ext, pruned)
         out.append(Result(obj.name, prog.name, prog.section, prog.info.prog_type, prog.info.attach_type,
                           kernel.id, verdict_of(findings), _dedupe(findings)))
     return out
@@ -96,7 +97,7 @@ def _dedupe(findings):
     return out
 
 
-def check_program(obj, prog, state, ext):
+def check_program(obj, prog, state, ext, pruned=None):
     kernel = state.kernel
     info = prog.info
     findings = []
@@ -111,7 +112,7 @@ def check_program(obj, prog, state, ext):
 
     linked = prog.linked
     insns = [li.insn if li is not None else None for li in linked]
-    overrides, poison_core, core_findings = _core_relocate(obj, prog, state)
+    overrides, poison_core, core_findings = _core_relocate(obj, prog, state, pruned)
     findings += core_findings
     call_targets = {li.pos: li.call_target for li in linked
                     if li is not None and li.call_target is not None}
@@ -156,7 +157,7 @@ def _loc(linked, pos):
     return li.line if li is not None else None
 
 
-def _core_relocate(obj, prog, state):
+def _core_relocate(obj, prog, state, pruned=None):
     """Apply every CO-RE relocation of the linked program to this kernel: constant values for the
     instructions whose result they fix, poisoned positions, and hard errors."""
     overrides, poison, findings = {}, {}, []
@@ -166,7 +167,8 @@ def _core_relocate(obj, prog, state):
             continue
         relo = li.reloc[1]
         res = core_rules.calc_relo(obj.btf, relo.type_id, relo.access_str, relo.kind, kernel.btf,
-                                   module_btfs=list(kernel.modules.values()), cache=state.core_cache)
+                                   module_btfs=list(kernel.modules.values()), cache=state.core_cache,
+                                   pruned=pruned)
         desc = core_rules.describe(obj.btf, relo.type_id, relo.access_str, relo.kind)
         if res.status == "error":
             findings.append(Finding("CORE_RELO_ERROR", f"CO-RE relocation {desc} cannot be applied on kernel "

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from btf import core as core_rules
+from btf.compat import essential_name
 
 from .findings import ERROR, INFO, Finding, verdict_of
 from .reach import NONZERO, MapPtr, reachable
@@ -51,7 +52,7 @@ class KernelState:
 
     def __init__(self, kernel):
         self.kernel = kernel
-        self.core_cache = core_rules.CandidateCache(kernel.btf, module_btfs=list(kernel.modules.values()))
+        self.core_cache = core_rules.shared_cache(kernel.btf, list(kernel.modules.values()))
         max_id = kernel.helpers.get("__BPF_FUNC_MAX_ID")
         self.max_helper_id = max_id if max_id is not None else (
             max(kernel.helpers.values()) + 1 if kernel.helpers else None)
@@ -223,7 +224,7 @@ def _kfunc_call_findings(obj, prog, kernel, kfunc_calls, reach, linked, ext):
                                    severity=INFO))
             continue
         # resolved: the call becomes a real kfunc call (src_reg=2) and the kernel checks it
-        if _essential(name).startswith(DEV_BOUND_PREFIX):
+        if essential_name(name).startswith(DEV_BOUND_PREFIX):
             out.append(Finding("KFUNC_DEV_BOUND", f"kfunc '{name}' is an XDP metadata kfunc: the program "
                                "must be loaded bound to a device", location=loc,
                                hint="load with bpf_program__set_ifindex() and BPF_F_XDP_DEV_BOUND_ONLY "
@@ -233,10 +234,9 @@ def _kfunc_call_findings(obj, prog, kernel, kfunc_calls, reach, linked, ext):
                                f"{obj.license!r}", location=loc, hint="use a GPL-compatible license"))
         if pos not in reach:
             continue
-        essential = name if r.module is None else name
-        kf = kernel.kfuncs.get(_essential(name)) or kernel.kfuncs.get(essential)
+        kf = kernel.kfuncs.get(essential_name(name)) or kernel.kfuncs.get(name)
         if kf is None:
-            out.append(Finding("KFUNC_NOT_KFUNC", f"'{_essential(name)}' is a kernel function but not a "
+            out.append(Finding("KFUNC_NOT_KFUNC", f"'{essential_name(name)}' is a kernel function but not a "
                                f"kfunc on kernel {kernel.release}: calling kernel function is not allowed",
                                location=loc))
             continue
@@ -254,11 +254,6 @@ def _kfunc_call_findings(obj, prog, kernel, kfunc_calls, reach, linked, ext):
                                f"which kernel {kernel.release} rejects in ld_imm64 (needs 6.4+)",
                                location=li.line, since="6.4"))
     return out
-
-
-def _essential(name):
-    from btf.compat import essential_name
-    return essential_name(name)
 
 
 def _helper_findings(prog, state, reach, linked):

@@ -11,6 +11,8 @@ from typing import Optional
 
 from btf import kinds as K
 from btf.compat import explain_incompat, types_are_compat
+from btf.core import find_ksym
+from btf.render import func_proto
 
 from ..findings import Finding
 from ..versions import kernel_version_code
@@ -36,16 +38,14 @@ class ExternResolution:
 
 
 def _find_func(kernel, name, kind):
-    """libbpf find_ksym_btf_id: vmlinux first (first match), then each module's own types."""
-    btf = kernel.btf
-    tid = btf.find(name, kind)
-    if tid:
-        return None, btf, tid
-    for mod_name, mod in sorted(kernel.modules.items()):
-        ids = mod.find_own(name, kind)
-        if ids:
-            return mod_name, mod, ids[0]
-    return None, None, 0
+    """libbpf find_ksym_btf_id (btf.core.find_ksym): vmlinux first, then each module's own types.
+    Returns (module name or None, btf, id)."""
+    mods = kernel.modules
+    btf, tid = find_ksym(kernel.btf, name, kind, module_btfs=list(mods.values()))
+    if not tid:
+        return None, None, 0
+    mod = next((n for n, m in mods.items() if m is btf), None)
+    return mod, btf, tid
 
 
 def _kconfig_value(name, kernel):
@@ -110,7 +110,6 @@ def _resolve_func(obj, ext, kernel, findings):
         why = explain_incompat(obj.btf, ext.btf_type_id, kbtf, kproto) or "incompatible"
         r.reason = f"prototype incompatible with the kernel's: {why}"
         if not ext.weak:
-            from btf.render import func_proto
             findings.append(Finding(
                 "KFUNC_PROTO_MISMATCH",
                 f"extern (func ksym) '{ext.name}': func_proto incompatible with "

@@ -7,6 +7,7 @@ BTF-attached programs (fentry/fexit/fmod_ret/tp_btf/lsm/iter) need their target 
 libbpf even calls the kernel (libbpf find_kernel_btf_id → -ESRCH).
 """
 from btf import kinds as K
+from btf.compat import essential_name
 
 from ..findings import Finding
 
@@ -106,7 +107,6 @@ def check_struct_ops(obj, kernel):
         for si in btf.type(sec).secinfo:
             var = btf.type(si.type)
             st = btf.type(btf.skip_mods(var.type))
-            from btf.compat import essential_name
             tname = essential_name(st.name)
             if tname not in kernel.struct_ops:
                 out.append(Finding("STRUCT_OPS_MISSING", f"struct_ops map '{var.name}' needs struct "

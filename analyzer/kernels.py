@@ -211,7 +211,7 @@ class KernelSnapshot:
 
     def __init__(self, *, id, release, arch, source, config, kfuncs, btf_bytes=None, btf_loader=None,
                  module_names=(), module_loader=None, function_symbols=None, path=None, notes=(),
-                 version_banner=None):
+                 version_banner=None, facts=()):
         self.id = id
         self.name = None                  # the name given at import (--name), if any
         self.release = release or "unknown"
@@ -230,6 +230,18 @@ class KernelSnapshot:
         self._btf = None
         self._modules = None
         self._derived = {}
+        self.facts = {f.origin: f for f in facts}   # origin -> analyzer.facts.KernelFacts
+
+    def set_facts(self, kf):
+        """Attach (or replace) the facts of one origin ("source" or "probe")."""
+        self.facts[kf.origin] = kf
+        self._derived.pop("merged_facts", None)
+
+    @property
+    def merged_facts(self):
+        """analyzer.facts.MergedFacts over every origin this snapshot holds (probe wins)."""
+        from analyzer.facts import merged
+        return self._memo("merged_facts", lambda: merged(self.facts.values()))
 
     def __repr__(self):
         return f"<KernelSnapshot {self.id} {self.release} {self.arch}>"
@@ -462,6 +474,7 @@ class KernelSnapshot:
             "lsm_hooks": sorted(self.lsm_hooks),
             "iterators": sorted(self.iterators),
             "modules": self.module_names,
+            "facts": [f.to_json() for f in self.facts.values()],
             "notes": self.notes,
         }
 
@@ -477,6 +490,7 @@ class KernelSnapshot:
             "kfuncs": [k.to_json() for k in self.kfuncs.values()],
             "function_symbols": self.function_symbols,
             "modules": self.module_names,
+            "facts": [f.to_json() for _, f in sorted(self.facts.items())],
             "notes": self.notes,
         }
 
@@ -627,6 +641,11 @@ def load_snapshot(path) -> KernelSnapshot:
             kfuncs[k.name] = k
     except TypeError as e:
         raise InputError(path, f"corrupt snapshot meta.json: bad kfunc record ({e})") from None
+    from analyzer.facts import KernelFacts
+    try:
+        facts = [KernelFacts.from_json(d) for d in meta.get("facts") or ()]
+    except (TypeError, ValueError) as e:
+        raise InputError(path, f"corrupt snapshot meta.json: bad facts record ({e})") from None
 
     def btf_loader():
         with _open_zip(path) as z:
@@ -646,7 +665,7 @@ def load_snapshot(path) -> KernelSnapshot:
         source=meta.get("source") or str(path), config=meta["config"], kfuncs=kfuncs,
         btf_loader=btf_loader, module_names=meta["modules"], module_loader=module_loader,
         function_symbols=meta.get("function_symbols"), path=path, notes=meta.get("notes") or (),
-        version_banner=meta.get("version_banner"))
+        version_banner=meta.get("version_banner"), facts=facts)
     snap.name = meta.get("name")
     # Make sure the BTF member is present and intact now, so a broken file fails at load, not later.
     with _open_zip(path) as z:

@@ -1,0 +1,98 @@
+"""Who breaks when the kernel changes: programs that load on OLD and fail on NEW.
+
+One implementation of "fails": the check engine (analyzer.engine.check_objects) is run on both
+kernels, so the programs named here are exactly those `check` says load on OLD and fail on NEW.
+What this module adds is the selection (users of one kfunc, or everything) and the explanation:
+the findings each program gets on NEW, which of them concern the kfunc asked about, and the
+changes the diff engine reports for items the program depends on.
+
+JSON schema "bpfstab.impact/1":
+    {"schema", "old": KERNEL, "new": KERNEL, "kfunc": str|null,
+     "kfunc_change": [CHANGE],             # what analyzer.diff says about that kfunc, OLD -> NEW
+     "users": int,                         # programs depending on the kfunc (all programs without --kfunc)
+     "programs": [{"object", "program", "section", "package", "old_verdict", "new_verdict",
+                   "findings": [FINDING (check's to_json) with "about_kfunc": bool],
+                   "changes": [CHANGE]}]}  # diff changes of items this program requires
+    KERNEL = {"id", "release", "arch", "source"}; CHANGE = analyzer.diff Change.to_json() + "item_type"
+"""
+from .diff import diff_kernels, kernel_info
+from .engine import check_objects
+from .findings import ERROR
+from .graph import _diff_item, node_id, package_of, program_uses, object_uses
+
+SCHEMA = "bpfstab.impact/1"
+
+
+def _uses_kfunc(obj, prog, name):
+    return any(u.item_type == "kfunc" and (u.item == name or u.extern == name) for u in program_uses(obj, prog))
+
+
+def _mentions(finding, name):
+    d = finding.detail or {}
+    return d.get("kfunc") == name or f"'{name}'" in finding.message or f"({name})" in finding.message
+
+
+def impact(objects, old, new, *, kfunc=None):
+    """The "bpfstab.impact/1" document for OLD -> NEW (KernelSnapshots)."""
+    if kfunc is not None:
+        selected = [(o, p) for o in objects for p in o.programs if _uses_kfunc(o, p, kfunc)]
+    else:
+        selected = [(o, p) for o in objects for p in o.programs]
+    keep = {(o.name, p.name) for o, p in selected}
+    objs = [o for o in objects if any(o.name == n for n, _ in keep)]
+    results = check_objects(objs, [old, new])
+    by = {}
+    for r in results:
+        by.setdefault((r.object, r.program), {})[r.kernel] = r
+    changes = diff_kernels(old, new)
+    change_by_item = {}
+    for c in changes:
+        typ, name = _diff_item(c)
+        change_by_item.setdefault(node_id(typ, name), []).append(dict(c.to_json(), item_type=typ))
+    kf_change = change_by_item.get(node_id("kfunc", kfunc), []) if kfunc else []
+    out = []
+    obj_by_name = {o.name: o for o in objs}
+    for (oname, pname), row in sorted(by.items()):
+        if (oname, pname) not in keep:
+            continue
+        ro, rn = row.get(old.id), row.get(new.id)
+        if ro is None or rn is None or ro.verdict != "loads" or rn.verdict != "fails":
+            continue
+        obj = obj_by_name[oname]
+        prog = obj.program(pname)
+        items = sorted({node_id(u.item_type, u.item) for u in program_uses(obj, prog) + object_uses(obj)})
+        out.append({
+            "object": oname, "program": pname, "section": rn.section, "package": package_of(oname)[0],
+            "old_verdict": ro.verdict, "new_verdict": rn.verdict,
+            "findings": [dict(f.to_json(), about_kfunc=bool(kfunc) and _mentions(f, kfunc))
+                         for f in rn.findings if f.severity == ERROR],
+            "changes": [c for i in items for c in change_by_item.get(i, [])],
+        })
+    return {"schema": SCHEMA, "old": kernel_info(old), "new": kernel_info(new), "kfunc": kfunc,
+            "kfunc_change": kf_change, "users": len(selected), "programs": out}
+
+
+def render_text(doc):
+    o, n = doc["old"], doc["new"]
+    lines = []
+    what = f"users of kfunc {doc['kfunc']}" if doc["kfunc"] else "programs"
+    lines.append(f"{o['id']} -> {n['id']}: {len(doc['programs'])} of {doc['users']} {what} load on "
+                 f"{o['release']} and fail on {n['release']}")
+    for c in doc["kfunc_change"]:
+        lines.append(f"  {doc['kfunc']}: {c['change']}{' BREAKING' if c['breaking'] else ''}: {c['detail']}")
+        if c.get("old"):
+            lines.append(f"      - {c['old']}")
+        if c.get("new"):
+            lines.append(f"      + {c['new']}")
+    if doc["kfunc"] and not doc["kfunc_change"]:
+        lines.append(f"  {doc['kfunc']}: no change between these kernels in the diff engine's view")
+    for p in doc["programs"]:
+        lines.append(f"{p['object']}:{p['program']} [{p['section']}]")
+        for f in p["findings"]:
+            mark = " (this kfunc)" if f["about_kfunc"] else ""
+            loc = f" ({f['location']})" if f.get("location") else ""
+            lines.append(f"  {f['severity']:7} {f['code']}{mark}: {f['message']}{loc}")
+        for c in p["changes"]:
+            if c["breaking"]:
+                lines.append(f"  changed  {c['item_type']} {c['name']}: {c['change']}: {c['detail']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,19 @@
+"""Markdown report of `audit`: the ranked table (citable as is), then one folded block per kfunc
+with its prototypes across kernels, its changes and its users. Input text is escaped like the
+check report's Markdown."""
+from analyzer.audit import guard_text, history_text
+
+from .audit_html import _protos
+from .check_html import environment
+from .check_markdown import htmltext, md
+
+
+def render(doc):
+    env = environment(autoescape=False)
+    env.filters["md"] = md
+    env.filters["htmltext"] = htmltext
+    rel = {k["id"]: k["release"] for k in doc["kernels"]}
+    rows = [dict(r, history=history_text(r, rel), guards=guard_text(r["calls"]), protos=_protos(r, rel))
+            for r in doc["kfuncs"]]
+    return env.get_template("audit.md.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
+                                                  totals=doc["totals"])

@@ -1,0 +1,46 @@
+"""Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
+from analyzer.audit import guard_text, history_text
+
+
+def _table(rows, header):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    out = []
+    for r in [header] + rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return out
+
+
+def render(doc):
+    ks = doc["kernels"]
+    rel = {k["id"]: k["release"] for k in ks}
+    t = doc["totals"]
+    out = [f"kfunc audit: {t['kfuncs']} kfuncs used by {t['kfunc_users']} of {t['programs']} programs "
+           f"({t['objects']} objects, {t['packages']} packages) over {len(ks)} kernel"
+           f"{'s' if len(ks) != 1 else ''}: {', '.join(k['release'] for k in ks) or 'none'}", ""]
+    header = ["rank", "kfunc", "packages", "programs", "calls", "prog types", "history"]
+    rows = [[r["rank"], r["name"], r["package_count"], r["program_count"], guard_text(r["calls"]),
+             ",".join(r["prog_types"]) or "-", history_text(r, rel)] for r in doc["kfuncs"]]
+    out += _table(rows, header) if rows else ["(no kfunc is used by the inputs)"]
+    for r in doc["kfuncs"]:
+        out.append("")
+        out.append(f"{r['rank']}. {r['name']}: {r['package_count']} package{'s' if r['package_count'] != 1 else ''}"
+                   f" ({', '.join(r['packages'])}), {r['program_count']} program"
+                   f"{'s' if r['program_count'] != 1 else ''}; {guard_text(r['calls'])}")
+        out.append(f"   history: {history_text(r, rel)}")
+        protos = {}
+        for kid, pk in r["per_kernel"].items():
+            if pk["proto"]:
+                protos.setdefault((pk["proto"], tuple(pk["flags"] or ())), []).append(rel[kid])
+        for (proto, flags), where in protos.items():
+            fl = f"  [{'|'.join(flags)}]" if flags else ""
+            out.append(f"   {', '.join(where)}: {proto}{fl}")
+        for c in r["changes"]:
+            if c["change"] in ("added",):
+                continue
+            out.append(f"   {rel.get(c['from'], c['from'])} -> {rel.get(c['to'], c['to'])}: {c['change']}"
+                       f"{' BREAKING' if c['breaking'] else ''}: {c['detail']}")
+        for u in r["users"]:
+            g = "strong" if not u["weak"] else ("weak, guarded" if u["guarded"] else "weak, NOT guarded")
+            at = f" at {', '.join(u['lines'][:3])}" if u["lines"] else ""
+            out.append(f"   - {u['object']}:{u['program']} ({u['prog_type'] or '?'}; {g}){at}")
+    return "\n".join(out) + "\n"

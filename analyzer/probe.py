@@ -618,6 +618,32 @@ class Prober:
                 return vid, btf.resolve_size(vid)
         return 0, 0
 
+    # -- single questions (after probe_prog_types)
+    def helper_verdict(self, prog_type: str, helper: str) -> str:
+        """HELPER_* for one helper and one loadable prog type, over its variants (offered if any is)."""
+        hid = self.snap.helpers[helper]
+        verdicts = set()
+        for v in self.loaded[prog_type]:
+            r = self.bpf.prog_load(self.snap.prog_types[prog_type], prog_call_helper(hid), **v.load_kw(self.kver))
+            verdicts.add(classify_helper_log(r.log))
+        for v in (HELPER_OFFERED, HELPER_NOT_OFFERED):
+            if v in verdicts:
+                return v
+        return HELPER_UNKNOWN
+
+    def kfunc_verdict(self, prog_type: str, kfunc: str) -> str:
+        """KFUNC_* for one vmlinux kfunc and one loadable prog type, over its variants."""
+        k = self.snap.kfuncs[kfunc]
+        verdicts = set()
+        for v in self.loaded[prog_type]:
+            r = self.bpf.prog_load(self.snap.prog_types[prog_type], prog_call_kfunc(k.btf_id),
+                                   **v.load_kw(self.kver))
+            verdicts.add(classify_kfunc_log(r.log) if (r.ok or r.log.strip()) else KFUNC_UNUSABLE)
+        for v in (KFUNC_ALLOWED, KFUNC_NOT_ALLOWED, KFUNC_UNRESOLVED):
+            if v in verdicts:
+                return v
+        return KFUNC_UNUSABLE
+
     # -- helpers
     def helper_variants(self):
         return {pt: vs for pt, vs in self.loaded.items()}

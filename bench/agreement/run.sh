@@ -3,12 +3,20 @@
 # objects (and corpus/programs/**/*.bpf.o) on the running kernel and on
 # Debian kernels booted under qemu TCG.  Run from anywhere, as root.
 #   DEBS=/tmp/debs  directory holding the .deb files (see README.md)
-#   JOBS=4          VMs run in parallel
+#   JOBS=1          VMs run in parallel (the default runs kernels one after
+#                   another: TCG is CPU-bound, parallel VMs only share the cores)
+#   NICE=10         niceness of the loads (the machine is shared)
+#   MODES="shipped fixup-maps"  which of the two modes to run
+#   SUMMARY=bench/agreement/SUMMARY.md  where summarize.py writes ("" = stdout only)
+# Wall-clock seconds per run are appended to $LOGS/timings.tsv.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 DEBS=${DEBS:-/tmp/debs}
-JOBS=${JOBS:-4}
+JOBS=${JOBS:-1}
+NICE=${NICE:-10}
+MODES=${MODES:-shipped fixup-maps}
+SUMMARY=${SUMMARY-bench/agreement/SUMMARY.md}
 OUT=bench/agreement/results
 OBJS=tests/realload/build/objects
 LOGS=tests/realload/build/console
@@ -36,21 +44,34 @@ linux-image-6.1.0-56-amd64-unsigned_6.1.192-2_amd64.deb
 linux-image-6.12.107+deb13-amd64-unsigned_6.12.107-1_amd64.deb
 linux-binary-7.2.13+deb14-amd64_7.2.13-1_amd64.deb"
 
-for mode in shipped fixup-maps; do
+timed() {  # timed NAME CMD...: run CMD, append "NAME<TAB>seconds<TAB>rc" to timings.tsv
+    tname=$1; shift
+    t0=$(date +%s)
+    trc=0
+    "$@" || trc=$?
+    printf '%s\t%s\t%s\n' "$tname" "$(( $(date +%s) - t0 ))" "$trc" >> "$LOGS/timings.tsv"
+    return $trc
+}
+
+for mode in $MODES; do
     if [ $mode = shipped ]; then FLAG=""; SUF=""; else FLAG="--fixup-maps"; SUF=".fixup-maps"; fi
     rel=$(uname -r)
-    python3 tests/realload/host.py $PT $FLAG $INPUTS -o "$OUT/host-$rel$SUF.jsonl" \
-        2> "$LOGS/host-$rel$SUF.txt" || true
+    timed "host-$rel$SUF" nice -n "$NICE" python3 tests/realload/host.py $PT $FLAG $INPUTS \
+        -o "$OUT/host-$rel$SUF.jsonl" 2> "$LOGS/host-$rel$SUF.txt" || true
     n=0
     for k in $KERNELS; do
         name=$(echo "$k" | sed -e 's/^linux-\(image\|binary\)-//' -e 's/-unsigned_.*//' -e 's/_.*//')
-        ( python3 tests/realload/vm.py --kernel "$DEBS/$k" $PT $FLAG $INPUTS \
-              -o "$OUT/$name$SUF.jsonl" --console-log "$LOGS/$name$SUF.console" \
+        ( timed "$name$SUF" nice -n "$NICE" python3 tests/realload/vm.py --kernel "$DEBS/$k" \
+              $PT $FLAG $INPUTS -o "$OUT/$name$SUF.jsonl" --console-log "$LOGS/$name$SUF.console" \
               2> "$LOGS/$name$SUF.txt" || echo "VM run failed: $k" >&2 ) &
         n=$((n + 1))
         if [ $n -ge "$JOBS" ]; then wait; n=0; fi
     done
     wait
 done
-python3 bench/agreement/summarize.py "$OUT" > bench/agreement/SUMMARY.md
-cat bench/agreement/SUMMARY.md
+if [ -n "$SUMMARY" ]; then
+    python3 bench/agreement/summarize.py "$OUT" > "$SUMMARY"
+    cat "$SUMMARY"
+else
+    python3 bench/agreement/summarize.py "$OUT"
+fi

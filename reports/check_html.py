@@ -62,13 +62,43 @@ def matrix(results, kernels):
     return rows
 
 
+def min_kernel_by_program(min_kernel):
+    """{(object, program): row} of analyzer.commands.check.min_kernels rows (None -> None)."""
+    if min_kernel is None:
+        return None
+    return {(m["object"], m["program"]): m for m in min_kernel}
+
+
+def min_kernel_label(row):
+    """'6.1.0-56-amd64' or 'none of the given kernels' for one min_kernels row."""
+    if row is None:
+        return "not checked"
+    return row["min_release"] if row["min_kernel"] else "none of the given kernels"
+
+
+def attach_min_kernel(rows, min_kernel):
+    """Adds "min" (the min_kernels row or None) and "min_label" to each matrix row; False when
+    --min-kernel was not asked."""
+    by = min_kernel_by_program(min_kernel)
+    if by is None:
+        return False
+    for row in rows:
+        m = by.get((row["object"], row["program"]))
+        row["min"] = m
+        row["min_label"] = min_kernel_label(m)
+    return True
+
+
 def consequence(code):
     return CODES[code][1] if code in CODES else ""
 
 
-def render(results, kernels):
+def render(results, kernels, min_kernel=None):
+    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None."""
     env = environment(autoescape=True)
     env.filters["consequence"] = consequence
     tpl = env.get_template("check.html.j2")
-    return tpl.render(rows=matrix(results, kernels), kernels=list(kernels), counts=counts(results),
+    rows = matrix(results, kernels)
+    with_min = attach_min_kernel(rows, min_kernel)
+    return tpl.render(rows=rows, kernels=list(kernels), counts=counts(results), with_min=with_min,
                       total=len(results), mark=MARK, label=LABEL)

@@ -24,7 +24,10 @@ def _codes(findings, severities):
     return seen
 
 
-def document(results, kernels):
+def document(results, kernels, min_kernel=None):
+    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; each
+    testcase then has a "min_kernel" property and a failure names the oldest kernel that loads it."""
+    mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     root = ET.Element("testsuites", name="bpfstab check")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for k in kernels:
@@ -38,12 +41,18 @@ def document(results, kernels):
             case = ET.SubElement(suite, "testcase", classname=r.object, name=r.program)
             case.set("file", r.object)
             text = "\n".join(_finding_line(f) for f in r.findings if f.severity in SHOWN)
+            loads_from = ""
+            if mins is not None:
+                m = mins.get((r.object, r.program))
+                value = (m["min_release"] if m["min_kernel"] else "none of the given kernels") if m else "not checked"
+                ET.SubElement(ET.SubElement(case, "properties"), "property", name="min_kernel", value=value)
+                loads_from = f" (loads from {value})"
             if r.verdict == "fails":
                 failures += 1
                 codes = _codes(r.findings, ("error",))
                 el = ET.SubElement(case, "failure", type=codes[0] if codes else "fails",
                                    message=f"{r.program} [{r.section}] fails to load on {k.id}: "
-                                           + ", ".join(codes))
+                                           + ", ".join(codes) + loads_from)
                 el.text = text
             elif r.verdict == "unknown":
                 skipped += 1
@@ -64,7 +73,7 @@ def document(results, kernels):
     return root
 
 
-def render(results, kernels):
-    root = document(results, kernels)
+def render(results, kernels, min_kernel=None):
+    root = document(results, kernels, min_kernel)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

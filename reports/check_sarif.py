@@ -86,8 +86,11 @@ def rule(code):
             "properties": {"consequence": consequence, "severity": severity}}
 
 
-def document(results, kernels):
+def document(results, kernels, min_kernel=None):
+    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; each
+    result then carries the program's oldest loading kernel ("minKernel"), the run all of them."""
     release = {k.id: k.release for k in kernels}
+    mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     rules, index, out = [], {}, []
     for r in results:
         for f in r.findings:
@@ -104,6 +107,13 @@ def document(results, kernels):
                      "verdict": r.verdict, "consequence": f.consequence}
             if f.location:
                 props["sourceLocation"] = f.location
+            if mins is not None:
+                m = mins.get((r.object, r.program))
+                props["minKernel"] = m["min_kernel"] if m else None
+                if m and m["min_kernel"]:
+                    text += f" (loads from kernel {m['min_release']})"
+                elif m:
+                    text += " (loads on none of the given kernels)"
             out.append({"ruleId": f.code, "ruleIndex": index[f.code], "level": LEVEL[f.severity],
                         "message": {"text": text}, "locations": [location(r, f)],
                         "properties": props})
@@ -111,12 +121,15 @@ def document(results, kernels):
     version = _version()
     if version:
         driver["version"] = version
+    run_props = {"kernels": [{"id": k.id, "release": k.release, "arch": k.arch, "source": k.source}
+                             for k in kernels]}
+    if min_kernel is not None:
+        run_props["minKernels"] = [{"object": m["object"], "program": m["program"], "minKernel": m["min_kernel"],
+                                    "minRelease": m["min_release"]} for m in min_kernel]
     return {"$schema": SCHEMA_URI, "version": "2.1.0",
             "runs": [{"tool": {"driver": driver}, "results": out,
-                      "columnKind": "unicodeCodePoints",
-                      "properties": {"kernels": [{"id": k.id, "release": k.release, "arch": k.arch,
-                                                  "source": k.source} for k in kernels]}}]}
+                      "columnKind": "unicodeCodePoints", "properties": run_props}]}
 
 
-def render(results, kernels):
-    return json.dumps(document(results, kernels), indent=2) + "\n"
+def render(results, kernels, min_kernel=None):
+    return json.dumps(document(results, kernels, min_kernel), indent=2) + "\n"

@@ -15,8 +15,16 @@ def _cell(result, color):
     return mark, len(mark)
 
 
-def render(results, kernels, *, color=False):
+def render(results, kernels, *, color=False, min_kernel=None):
+    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; adds a
+    "loads from" column."""
     lines = []
+    mins = None
+    if min_kernel is not None:
+        from .check_html import min_kernel_by_program, min_kernel_label
+        by = min_kernel_by_program(min_kernel)
+        mins = {key: min_kernel_label(by.get(key[:2])) for key in
+                dict.fromkeys((r.object, r.program, r.section) for r in results)}
     kids = [k.id for k in kernels]
     by_prog = {}
     for r in results:
@@ -25,6 +33,8 @@ def render(results, kernels, *, color=False):
     w0 = max([len(n) for n in names] + [len("program")])
     widths = [max(len(k), 4) for k in kids]
     header = "program".ljust(w0) + "  " + "  ".join(k.ljust(w) for k, w in zip(kids, widths))
+    if mins is not None:
+        header += "  loads from"
     lines.append(header)
     lines.append("-" * len(header))
     for (obj, prog, sec), row in by_prog.items():
@@ -36,7 +46,10 @@ def render(results, kernels, *, color=False):
                 continue
             text, n = _cell(r, color)
             cells.append(text + " " * (w - n))
-        lines.append(f"{obj}:{prog}".ljust(w0) + "  " + "  ".join(cells))
+        line = f"{obj}:{prog}".ljust(w0) + "  " + "  ".join(cells)
+        if mins is not None:
+            line += "  " + mins[(obj, prog, sec)]
+        lines.append(line)
     lines.append("")
     lines.append("legend: ok loads · ok* loads with warnings · FAIL fails · ? cannot tell offline")
     reasons = []

@@ -64,6 +64,25 @@ class CoreAccess:
     def kind_name(self):
         return core_kind_name(self.kind)
 
+    @property
+    def path(self):
+        """'task_struct->__state' (the description without its kind)."""
+        return self.description.rsplit(" (", 1)[0]
+
+
+_GUARD_MACROS = {FIELD_EXISTS: "bpf_core_field_exists", TYPE_EXISTS: "bpf_core_type_exists",
+                 ENUMVAL_EXISTS: "bpf_core_enum_value_exists", 12: "bpf_core_type_matches"}
+
+
+def guard_text(literal):
+    """'bpf_ksym_exists(f)', '!bpf_core_field_exists(task_struct->__state)' for a guard literal."""
+    atom, pol = literal
+    if atom[0] == "ksym":
+        text = f"bpf_ksym_exists({atom[1]})"
+    else:
+        text = f"{_GUARD_MACROS.get(atom[1].kind, atom[1].kind_name)}({atom[1].path})"
+    return text if pol else "!" + text
+
 
 @dataclass
 class SourceCall:
@@ -74,10 +93,39 @@ class SourceCall:
     helper_id: Optional[int] = None
     weak: Optional[bool] = None
     core: Optional[CoreAccess] = None
+    file: str = ""                       # basename of the file the site is in (a header, maybe)
+    function: Optional[str] = None       # the callback it runs in (address-taken function), else None
 
-    def guarded_by(self, kind):
-        """Is this site behind a positive guard of that atom kind ("ksym" / "core")?"""
-        return any(a[0] == kind and pol for a, pol in self.guards)
+    @property
+    def where(self):
+        return f"{self.file}:{self.line}"
+
+    @property
+    def ksym_guarded(self):
+        """Behind bpf_ksym_exists() of the very ksym it calls (what inspect of an object reports)."""
+        return any(a == ("ksym", self.name) and pol for a, pol in self.guards)
+
+    @property
+    def core_guarded(self):
+        """Behind an existence check of the same field (or a prefix of it), type or enumerator."""
+        acc = self.core
+        if acc is None:
+            return False
+        for a, pol in self.guards:
+            if a[0] != "core" or not pol or a[1].type_id != acc.type_id:
+                continue
+            ex = a[1]
+            if ex.kind == FIELD_EXISTS and (acc.access_str == ex.access_str
+                                            or acc.access_str.startswith(ex.access_str + ":")):
+                return True
+            if ex.kind == ENUMVAL_EXISTS and acc.access_str == ex.access_str:
+                return True
+            if ex.kind in (TYPE_EXISTS, 12):
+                return True
+        return False
+
+    def guard_texts(self):
+        return sorted(guard_text(g) for g in self.guards)
 
 
 @dataclass
@@ -126,6 +174,7 @@ class SourceProgram:
     ksym_refs: list = field(default_factory=list)    # non-call uses of __ksym (bpf_ksym_exists)
     core_relos: list = field(default_factory=list)   # SourceCall with .core set
     map_refs: list = field(default_factory=list)     # SourceCall named after the map
+    callbacks: list = field(default_factory=list)    # SourceCall named after a function whose address is taken
 
 
 @dataclass
@@ -137,6 +186,7 @@ class SourceModel:
     programs: list = field(default_factory=list)
     externs: list = field(default_factory=list)
     maps: list = field(default_factory=list)
+    struct_ops: list = field(default_factory=list)   # (variable, struct name, section, line)
     btf: Optional[Btf] = None
     warnings: list = field(default_factory=list)
 
@@ -247,9 +297,9 @@ def is_bpf_source(path):
     return path.endswith(".c") or path.endswith(".h")
 
 
-def parse_source(path, cflags=None) -> SourceModel:
+def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
     """Parse one BPF C file. InputError on an unreadable file, a file that does not compile (the first
-    clang error), or no libclang."""
+    clang error), or no libclang. prog_type_overrides: {section: BPF_PROG_TYPE_...} (--prog-type)."""
     if not os.path.isfile(path):
         raise InputError(path, "no such file" if not os.path.exists(path) else "not a regular file")
     ci = cindex()
@@ -264,12 +314,12 @@ def parse_source(path, cflags=None) -> SourceModel:
             loc = d.location
             where = f"{os.path.basename(loc.file.name)}:{loc.line}: " if loc.file else ""
             raise InputError(path, f"does not compile: {where}{d.spelling}")
-    return _Reader(ci, tu, path, args).run()
+    return _Reader(ci, tu, path, args, prog_type_overrides or {}).run()
 
 
 class _Reader:
-    def __init__(self, ci, tu, path, args):
-        self.ci, self.tu, self.path = ci, tu, path
+    def __init__(self, ci, tu, path, args, overrides):
+        self.ci, self.tu, self.path, self.overrides = ci, tu, path, overrides
         self.K = ci.CursorKind
         self.model = SourceModel(path=path, args=args)
         self.emit = _BtfEmitter(ci)
@@ -313,6 +363,8 @@ class _Reader:
             if usr in self.funcs and sec != ".ksyms":
                 m.programs.append(self._program(self.funcs[usr], sec))
         m.programs.sort(key=lambda p: p.line)
+        if not m.programs:
+            m.warnings.append("no SEC() programs (no function definition has a section attribute)")
         m.btf = self.emit.btf()
         for p in m.programs:
             p.core_relos = [s for s in p.core_relos]
@@ -366,8 +418,16 @@ class _Reader:
                 self.model.license = "".join(_c_string(t.spelling) for t in lits[0].get_tokens()
                                              if t.spelling.startswith('"')) or _c_string(lits[0].spelling)
                 self.model.gpl_compatible = license_is_gpl_compatible(self.model.license)
+        elif sec and sec.lstrip("?").startswith(".struct_ops"):
+            if c.get_usr() not in self.maps and c.is_definition():
+                self.maps[c.get_usr()] = c.spelling
+                st = c.type.get_canonical()
+                self.emit.struct_ops_var(c, sec)
+                self.model.struct_ops.append((c.spelling, st.get_declaration().spelling, sec, self._line(c)))
         elif sec == "maps":
-            self.model.maps.append(SourceMap(c.spelling, None, self._line(c), legacy=True, section="maps"))
+            if c.get_usr() not in self.maps:
+                self.maps[c.get_usr()] = c.spelling
+                self.model.maps.append(self._legacy_map(c))
 
     def _map(self, c, typ, name=None):
         """A BTF-defined map from its anonymous struct: __uint(x, N) is `int (*x)[N]`, __type(x, T) is
@@ -403,29 +463,56 @@ class _Reader:
                 setattr(m, f"{f.spelling}_size", max(pt.get_size(), 0))
         return m
 
+    def _legacy_map(self, c):
+        """struct bpf_map_def in SEC("maps"): type, key_size, value_size, max_entries, map_flags in field
+        order from the initializer (libclang lists an initializer list in field order)."""
+        m = SourceMap(c.spelling, None, self._line(c), legacy=True, section="maps")
+        init = _CI.conf.lib.clang_Cursor_getVarDeclInitializer(c)
+        if init is None or init.kind != self.K.INIT_LIST_EXPR:
+            return m
+        vals = [_int_value(x) for x in init.get_children()]
+        fields = [f.spelling for f in c.type.get_canonical().get_declaration().get_children()
+                  if f.kind == self.K.FIELD_DECL]
+        for fname, attr, v in zip(fields, ("type", "key_size", "value_size", "max_entries", "map_flags"), vals):
+            if v is None:
+                continue
+            if attr == "type":
+                m.type = map_type_name(v)
+            else:
+                setattr(m, attr, v)
+        return m
+
     # -- programs and the call graph
     def _program(self, c, section):
-        p = SourceProgram(c.spelling, section, self._line(c), classify_section(section))
+        bare = section[1:] if section.startswith("?") else section
+        info = classify_section(section, self.overrides.get(section) or self.overrides.get(bare))
+        p = SourceProgram(c.spelling, section, self._line(c), info)
         seen = set()
 
-        def visit(usr, guards, depth):
-            key = (usr, guards)
+        def visit(usr, guards, callback, depth):
+            key = (usr, guards, callback)
             if key in seen or depth > 64:
                 return
             seen.add(key)
-            for kind, item, g in self._function_facts(usr):
+            for kind, item, g, *rest in self._function_facts(usr):
+                site = rest[0] if rest else None
                 allg = guards | g
-                if kind == "func":
+                if kind in ("func", "callback"):
                     fc = self.funcs.get(item)
+                    if kind == "callback" and fc is not None:
+                        p.callbacks.append(SourceCall(fc.spelling, site.line, allg, file=site.file,
+                                                      function=callback))
                     if fc is not None and fc.spelling not in p.functions and item != c.get_usr():
                         p.functions.append(fc.spelling)
-                    visit(item, allg, depth + 1)
+                    if fc is not None:
+                        visit(item, allg, fc.spelling if kind == "callback" else callback, depth + 1)
                     continue
-                s = SourceCall(item.name, item.line, allg, item.helper_id, item.weak, item.core)
+                s = SourceCall(item.name, item.line, allg, item.helper_id, item.weak, item.core,
+                               item.file, callback)
                 {"helper": p.helper_calls, "kfunc": p.kfunc_calls, "ksym": p.ksym_refs,
                  "core": p.core_relos, "map": p.map_refs}[kind].append(s)
 
-        visit(c.get_usr(), frozenset(), 0)
+        visit(c.get_usr(), frozenset(), None, 0)
         return p
 
     def _function_facts(self, usr):
@@ -446,6 +533,10 @@ class _Walker:
     def __init__(self, reader, out):
         self.r, self.out = reader, out
         self.K = reader.K
+
+    def site(self, c, name, **kw):
+        loc = c.location
+        return SourceCall(name, loc.line, file=os.path.basename(loc.file.name) if loc.file else "?", **kw)
 
     # statements: returns the guards in force after the statement (early exits add literals)
     def stmt(self, c, g):
@@ -580,7 +671,7 @@ class _Walker:
         if k == K.MEMBER_REF_EXPR:
             acc = self.r.emit.access(c, FIELD_BYTE_OFFSET, in_pai, self.r)
             if acc is not None:
-                self.out.append(("core", SourceCall(acc.description, c.location.line, core=acc), g))
+                self.out.append(("core", self.site(c, acc.description, core=acc), g))
                 self._under_access(c, g, in_pai)
                 return
         if k == K.DECL_REF_EXPR:
@@ -588,11 +679,12 @@ class _Walker:
             if ref is not None:
                 usr = ref.get_usr()
                 if usr in self.r.ksyms:
-                    self.out.append(("ksym", SourceCall(self.r.ksyms[usr].name, c.location.line), g))
+                    self.out.append(("ksym", self.site(c, self.r.ksyms[usr].name), g))
                 elif ref.kind == K.FUNCTION_DECL and usr in self.r.funcs:
-                    self.out.append(("func", usr, g))          # callback / address taken
+                    # address taken: runs as its own subprogram
+                    self.out.append(("callback", usr, g, self.site(c, ref.spelling)))
                 elif usr in self.r.maps:
-                    self.out.append(("map", SourceCall(self.r.maps[usr], c.location.line), g))
+                    self.out.append(("map", self.site(c, self.r.maps[usr]), g))
             return
         if k.is_statement():
             self.stmt(c, g)
@@ -663,7 +755,7 @@ class _Walker:
                 or name == "__builtin_btf_type_id":
             acc = self.builtin(c)
             if acc is not None:
-                self.out.append(("core", SourceCall(acc.description, c.location.line, core=acc), g))
+                self.out.append(("core", self.site(c, acc.description, core=acc), g))
             if name == "__builtin_preserve_field_info" and args:
                 self._under_access(_strip(args[0], K), g, True)
             return
@@ -676,10 +768,10 @@ class _Walker:
             usr = ref.get_usr()
             if usr in self.r.helpers:
                 hname, hid = self.r.helpers[usr]
-                self.out.append(("helper", SourceCall(hname, c.location.line, helper_id=hid), g))
+                self.out.append(("helper", self.site(c, hname, helper_id=hid), g))
             elif usr in self.r.ksyms:
                 ext = self.r.ksyms[usr]
-                self.out.append(("kfunc", SourceCall(ext.name, c.location.line, weak=ext.weak), g))
+                self.out.append(("kfunc", self.site(c, ext.name, weak=ext.weak), g))
             elif ref.kind == K.FUNCTION_DECL and usr in self.r.funcs:
                 self.out.append(("func", usr, g))
         else:
@@ -830,9 +922,13 @@ def _type_label(t):
     return can.spelling
 
 
+def _declarator(typ, name):
+    return f"{typ}{name}" if typ.endswith("*") else f"{typ} {name}".rstrip()
+
+
 def _prototype(c):
     """C prototype of a function declaration: 'struct task_struct *bpf_task_from_pid(s32 pid)'."""
-    params = ", ".join(f"{a.type.spelling} {a.spelling}".rstrip() for a in c.get_arguments()) or "void"
+    params = ", ".join(_declarator(a.type.spelling, a.spelling) for a in c.get_arguments()) or "void"
     ret = c.result_type.spelling
     sep = "" if ret.endswith("*") else " "
     return f"{ret}{sep}{c.spelling}({params})"
@@ -967,6 +1063,14 @@ class _BtfEmitter:
         size = max(can.get_size(), 0)
         self._replace(slot, lambda: b.struct(name, size, members, union=union))
         return slot
+
+    def struct_ops_var(self, c, section):
+        """VAR + DATASEC for a struct_ops map variable, as the compiler emits them."""
+        tid = self.type(c.type)
+        vid = self.b.var(c.spelling, tid, linkage=K.VAR_GLOBAL_ALLOCATED)
+        size = max(c.type.get_size(), 0)
+        self.b.datasec(section, size, [(vid, 0, size)])
+        self._dirty()
 
     def func(self, c):
         proto = self.type(c.type)

@@ -5,7 +5,7 @@ import sys
 from ..engine import check_objects
 from ..progress import Progress
 from ..versions import release_key
-from ._common import add_input_args, read_inputs, write_output
+from ._common import add_input_args, read_inputs, read_sources, write_output
 
 
 def register(sub):
@@ -26,8 +26,8 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def load_inputs(args):
-    objects, warnings = read_inputs(args)
+def load_inputs(args, *, allow_none=False):
+    objects, warnings = read_inputs(args, allow_none=allow_none)
     for w in warnings:
         print(f"bpfstab: warning: {w}", file=sys.stderr)
     return objects
@@ -35,11 +35,17 @@ def load_inputs(args):
 
 def run(args):
     from ..kernels import resolve_kernels
-    objects = load_inputs(args)
+    from ..source_check import check_sources
+    sources = read_sources(args)           # C sources: verdicts from source analysis (libclang)
+    for m in sources:
+        for w in m.warnings:
+            print(f"bpfstab: warning: {m.path}: {w}", file=sys.stderr)
+    objects = load_inputs(args, allow_none=bool(sources))
     kernels = resolve_kernels(args.kernel)
     kernels = sorted(kernels, key=lambda k: release_key(k.release))
-    with Progress(len(objects) * len(kernels), "checking", quiet=args.quiet) as bar:
+    with Progress((len(objects) + len(sources)) * len(kernels), "checking", quiet=args.quiet) as bar:
         results = check_objects(objects, kernels, progress=bar)
+        results += check_sources(sources, kernels, progress=bar)
     if args.min_kernel:
         text = render_min_kernel(results, kernels, args.format)
     elif args.format == "json":

@@ -43,13 +43,27 @@ JSON schema "bpfstab.inspect/1" (keys are always present; absent values are null
 `pos` is the instruction's index in the linked program; `guarded` is null where it does not apply
 (strong kfuncs, existence-check relocations themselves). Guard detection is a local pattern
 match (see analyzer/objects.py); the check command decides reachability per kernel.
+
+A BPF C source (FILE.c, read with libclang, analyzer/source_program.py) is listed among "objects" in
+the same shape, with "source": true (objects carry "source": false) and these differences: "btf",
+"btf_ext", "kern_version", "insns", "linked_insns", "pos" and "isa_features" are null (nothing is
+compiled); "line" is FILE:LINE of the call or access in the source (a header, when it is in one);
+a program has "line" (its definition) and "subprograms" lists every static function it reaches (the
+compiler may inline some); each helper, kfunc, ksym and CO-RE entry has "guards": the conditions
+it is reached under, e.g. ["bpf_ksym_exists(bpf_task_from_pid)", "!bpf_core_field_exists(task_struct->__state)"];
+"guarded" follows the object rule (the same ksym, field, type or enumerator is checked first);
+map "key_type"/"value_type" are the names written in the source; an extern's "btf_type_id" is its
+id in the local BTF built from the source's types.
 """
 import json
 import sys
 
 from btf.errors import InputError
 
-from ._common import add_input_args, read_inputs, write_output
+from ..helpers import helper_name
+from ..source_program import EXISTS_KINDS
+
+from ._common import add_input_args, read_inputs, read_sources, write_output
 
 SCHEMA = "bpfstab.inspect/1"
 
@@ -64,15 +78,16 @@ def register(sub):
 
 
 def run(args):
-    objects, warnings = read_inputs(args)
+    sources = read_sources(args)
+    objects, warnings = read_inputs(args, allow_none=bool(sources))
     if args.json:
         doc = {"schema": SCHEMA, "warnings": list(_input_warnings(objects, warnings)),
-               "objects": [object_json(o) for o in objects]}
+               "objects": [object_json(o) for o in objects] + [source_json(m) for m in sources]}
         text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     else:
         for w in _input_warnings(objects, warnings):
             print(f"bpfstab: warning: {w}", file=sys.stderr)
-        text = "\n".join(object_text(o) for o in objects)
+        text = "\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources])
     write_output(args.output, text)
     return 0
 
@@ -146,7 +161,8 @@ def program_json(p):
 
 def object_json(o):
     return {
-        "name": o.name, "duplicate_of": getattr(o, "duplicate_of", None), "byteorder": o.byteorder,
+        "name": o.name, "source": False, "duplicate_of": getattr(o, "duplicate_of", None),
+        "byteorder": o.byteorder,
         "license": o.license, "gpl_compatible": o.gpl_compatible,
         "btf": o.btf is not None, "btf_ext": o.ext is not None, "kern_version": o.kern_version,
         "legacy_maps": o.legacy_maps,
@@ -157,6 +173,58 @@ def object_json(o):
         "subprograms": list(o.subprograms),
         "warnings": list(o.warnings),
         "programs": [program_json(p) for p in o.programs],
+    }
+
+
+def source_map_json(m):
+    from ..maps import short_map_type
+    return {"name": m.name, "type": short_map_type(m.type) if m.type is not None else None,
+            "key_size": m.key_size, "value_size": m.value_size, "max_entries": m.max_entries,
+            "map_flags": m.map_flags, "numa_node": m.numa_node, "pinning": m.pinning, "map_extra": m.map_extra,
+            "key_type": m.key_type, "value_type": m.value_type,
+            "inner": source_map_json(m.inner) if m.inner is not None else None,
+            "legacy": m.legacy, "internal": m.internal, "section": m.section, "line": m.line}
+
+
+def source_program_json(p):
+    from ..sections import short_attach_type, short_prog_type
+    info = p.info
+    return {
+        "name": p.name, "section": p.section, "line": p.line,
+        "prog_type": short_prog_type(info.prog_type) if info.prog_type else None,
+        "attach_type": short_attach_type(info.attach_type) if info.attach_type else None,
+        "attach_target": info.attach_target, "autoload": info.autoload, "sleepable": info.sleepable,
+        "xdp_frags": info.xdp_frags, "insns": None, "linked_insns": None, "subprograms": list(p.functions),
+        "helpers": [{"id": h.helper_id, "name": helper_name(h.helper_id), "pos": None, "line": h.where,
+                     "guards": h.guard_texts()} for h in p.helper_calls],
+        "kfuncs": [{"name": k.name, "weak": k.weak, "guarded": k.ksym_guarded if k.weak else None,
+                    "pos": None, "line": k.where, "guards": k.guard_texts()} for k in p.kfunc_calls],
+        "ksyms": [{"name": k.name, "pos": None, "line": k.where, "guards": k.guard_texts()} for k in p.ksym_refs],
+        "map_refs": [{"map": r.name, "kind": "map", "offset": 0, "pos": None, "line": r.where}
+                     for r in p.map_refs],
+        "core_relos": [{"kind": c.core.kind_name, "type_id": c.core.type_id, "access_str": c.core.access_str,
+                        "description": c.core.description,
+                        "guarded": None if c.core.kind in EXISTS_KINDS else c.core_guarded,
+                        "pos": None, "line": c.where, "guards": c.guard_texts()} for c in p.core_relos],
+        "isa_features": None,
+        "warnings": [],
+    }
+
+
+def source_json(m):
+    """A SourceModel in the object shape (see the module docstring)."""
+    return {
+        "name": m.path, "source": True, "duplicate_of": None, "byteorder": "little",
+        "license": m.license, "gpl_compatible": m.gpl_compatible,
+        "btf": None, "btf_ext": None, "kern_version": None,
+        "legacy_maps": any(x.legacy for x in m.maps),
+        "maps": [source_map_json(x) for x in m.maps],
+        "externs": [{"name": e.name, "kind": e.kind, "weak": e.weak, "essential_name": e.essential_name,
+                     "section": e.section, "btf_type_id": e.btf_type_id, "type": e.prototype,
+                     "line": m.location(e.line)} for e in m.externs],
+        "subprograms": [],
+        "warnings": list(m.warnings),
+        "programs": [source_program_json(p) for p in m.programs],
     }
 
 
@@ -274,4 +342,92 @@ def object_text(o):
                 out.append(f"    warning: {w}")
     if o.subprograms:
         out.append(f"  .text functions: {', '.join(o.subprograms)}")
+    return "\n".join(out) + "\n"
+
+
+def _guards_note(sites):
+    """' [under bpf_ksym_exists(x)]' when every site shares guards, else the guarded share."""
+    sets = [tuple(s.guard_texts()) for s in sites]
+    if all(sets) and len(set(sets)) == 1:
+        return f" [if {' && '.join(sets[0])}]"
+    n = sum(1 for g in sets if g)
+    return f" [guarded at {n} of {len(sets)} sites]" if n else ""
+
+
+def _source_map_text(m, indent="    "):
+    from ..maps import short_map_type
+    typ = short_map_type(m.type) if m.type is not None else "UNKNOWN"
+    kv = f" key {m.key_type or str(m.key_size) + 'B'}, value {m.value_type or str(m.value_size) + 'B'}"
+    flags = f" flags 0x{m.map_flags:x}" if m.map_flags else ""
+    tag = " [legacy]" if m.legacy else (" [pinned]" if m.pinning == 1 else "")
+    out = [f"{indent}{m.name}: {typ}{kv}, max_entries {m.max_entries}{flags}{tag} (line {m.line})"]
+    if m.inner is not None:
+        out += _source_map_text(m.inner, indent + "  inner ").splitlines()
+    return "\n".join(out)
+
+
+def source_text(m):
+    """A SourceModel as text, in the layout of object_text."""
+    from ..sections import short_attach_type, short_prog_type
+    out = [f"{m.path}  (C source, read with libclang)"]
+    lic = f"{m.license!r} ({'GPL-compatible' if m.gpl_compatible else 'not GPL-compatible'})" \
+        if m.license is not None else "none (not GPL-compatible)"
+    out.append(f"  license: {lic}")
+    if any(x.legacy for x in m.maps):
+        out.append("  legacy 'maps' section: libbpf >= 1.0 refuses it")
+    out.append(f"  maps ({len(m.maps)}):")
+    out += [_source_map_text(x) for x in m.maps] or ["    -"]
+    out.append(f"  externs ({len(m.externs)}):")
+    for e in m.externs:
+        out.append(f"    {e.name}: {e.kind}, {'weak' if e.weak else 'strong'}, {e.prototype} "
+                   f"(line {e.line})")
+    if not m.externs:
+        out.append("    -")
+    for w in m.warnings:
+        out.append(f"  warning: {w}")
+    for p in m.programs:
+        info = p.info
+        pt = short_prog_type(info.prog_type) if info.prog_type else "UNKNOWN"
+        at = short_attach_type(info.attach_type) if info.attach_type else "-"
+        flags = [f for f, on in (("not autoloaded", not info.autoload), ("sleepable", info.sleepable),
+                                 ("xdp frags", info.xdp_frags)) if on]
+        out.append(f"  program {p.name}  (section '{p.section}', line {p.line})")
+        tgt = f", target {info.attach_target}" if info.attach_target else ""
+        out.append(f"    type {pt}, attach {at}{tgt}" + (f"; {', '.join(flags)}" if flags else ""))
+        if p.functions:
+            out.append(f"    functions: {', '.join(p.functions)}")
+        if p.helper_calls:
+            out.append("    helpers:")
+            byh = {}
+            for h in p.helper_calls:
+                byh.setdefault(h.helper_id, []).append(h)
+            for hid, hs in sorted(byh.items()):
+                out.append(f"      {helper_name(hid) or 'UNKNOWN'}({hid}){_lines(h.where for h in hs)}"
+                           f"{_guards_note(hs)}")
+        if p.kfunc_calls:
+            out.append("    kfuncs:")
+            byk = {}
+            for k in p.kfunc_calls:
+                byk.setdefault((k.name, k.weak), []).append(k)
+            for (name, weak), ks in byk.items():
+                if weak:
+                    g = [k.ksym_guarded for k in ks]
+                    guard = "guarded by bpf_ksym_exists" if all(g) else (
+                        "NOT guarded" if not any(g) else f"guarded at {sum(g)} of {len(g)} calls")
+                    kind = f"weak, {guard}"
+                else:
+                    kind = "strong"
+                out.append(f"      {name} ({kind}){_lines(k.where for k in ks)}{_guards_note(ks)}")
+        if p.ksym_refs:
+            out.append("    ksym checks: " + ", ".join(dict.fromkeys(k.name for k in p.ksym_refs)))
+        if p.map_refs:
+            out.append("    maps: " + ", ".join(dict.fromkeys(r.name for r in p.map_refs)))
+        if p.callbacks:
+            out.append("    callbacks: " + ", ".join(dict.fromkeys(c.name for c in p.callbacks)))
+        if p.core_relos:
+            out.append(f"    CO-RE relocations ({len(p.core_relos)}):")
+            for c in p.core_relos:
+                gs = " [guarded by existence check]" if c.core.kind not in EXISTS_KINDS and c.core_guarded else ""
+                gn = f" [if {' && '.join(c.guard_texts())}]" if c.guards and not gs else ""
+                out.append(f"      {c.core.description}{gs}{gn} at {c.where}")
     return "\n".join(out) + "\n"

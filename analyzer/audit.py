@@ -6,6 +6,12 @@ same extern/relocation reading check uses), history from analyzer.diff.timeline 
 prototype rule, renames, KF_ flags), program types allowed per kernel from snapshot facts when a
 snapshot carries them (analyzer.facts; the bundled snapshots do not, so "hooks" is then null).
 
+Guards: for a weak kfunc, "guarded" is decided by the check engine's reachability (analyzer.reach)
+on every given kernel where the kfunc does not resolve: guarded when check reports the call pruned
+(KFUNC_WEAK_UNRESOLVED) on all of them, unguarded when it is reachable on one
+(KFUNC_WEAK_CALL_REACHABLE). When it resolves on every given kernel, the local bpf_ksym_exists()
+pattern test of analyzer.objects decides instead (`guard_source` "pattern" instead of "check").
+
 Counting: a package is a Debian package (for objects read from a .deb) or the file an object came
 from; programs are counted once per distinct object (copies of the same bytes, `duplicate_of`, are
 one program but every package shipping a copy counts as a dependent package).
@@ -26,16 +32,16 @@ JSON schema "bpfstab.audit/1":
         "per_kernel": {kernel id: {"proto": str|null, "flags": [str]|null,
                                    "hooks": [str]|null, "hooks_origin": str|null}},
         "users": [{"package", "object", "program", "prog_type", "how": [str], "weak": bool,
-                   "guarded": bool|null, "lines": [str]}]}]}
+                   "guarded": bool|null, "guard_source": "check"|"pattern"|null,
+                   "unguarded_on": [kernel id],   # kernels where check finds the weak call reachable
+                   "lines": [str]}]}]}
 """
 from .diff import kernel_info, sort_kernels, timeline
-from .graph import package_of, program_uses
+from .graph import _check_guard, package_of, program_uses, weak_verdicts
 from .sections import short_prog_type
 
 SCHEMA = "bpfstab.audit/1"
-
-
-def _users(objects):
+def _users(objects, weak_verdicts):
     """kfunc name -> [user dict]; also the totals."""
     by_kfunc = {}
     programs = set()
@@ -54,11 +60,15 @@ def _users(objects):
                 calls = [u for u in us if u.how == "call"]
                 weak = any(u.weak for u in us)
                 guards = [u.guarded for u in calls if u.guarded is not None]
+                g = {"guarded": (all(guards) if guards else None) if weak else None}
+                if weak:
+                    _check_guard(g, us, obj.name, prog.name, weak_verdicts)
                 by_kfunc.setdefault(name, []).append({
                     "package": pkg, "object": obj.name, "canonical": canon, "program": prog.name,
                     "prog_type": short_prog_type(prog.info.prog_type) if prog.info.prog_type else None,
                     "how": sorted({u.how for u in us}), "weak": weak,
-                    "guarded": (all(guards) if guards else None) if weak else None,
+                    "guarded": g["guarded"], "guard_source": g.get("guard_source"),
+                    "unguarded_on": g.get("unguarded_on", []),
                     "lines": sorted({u.line for u in us if u.line})})
     return by_kfunc, programs, users
 
@@ -83,7 +93,7 @@ def _calls(users):
 def audit(objects, kernels):
     """The "bpfstab.audit/1" document for ObjectModels over KernelSnapshots."""
     ks = sort_kernels(kernels)
-    by_kfunc, programs, prog_users = _users(objects)
+    by_kfunc, programs, prog_users = _users(objects, weak_verdicts(objects, ks))
     hist = {}
     if ks:
         tl = timeline(ks)
@@ -120,7 +130,7 @@ def audit(objects, kernels):
                         for c in h["changes"]],
             "per_kernel": per_kernel,
             "users": [{k: u[k] for k in ("package", "object", "program", "prog_type", "how", "weak", "guarded",
-                                         "lines")} for u in users],
+                                         "guard_source", "unguarded_on", "lines")} for u in users],
         })
     rows.sort(key=lambda r: (-r["package_count"], -r["program_count"], r["name"]))
     for i, r in enumerate(rows, 1):

@@ -27,7 +27,11 @@ Edges (the edge key is the relation, plus the kernel step for "changed"):
                "ksym_exists", "relocation", "exists_check", "section", "map_ref", "kconfig_read",
                "struct_ops"), reloc (sorted list of relocation kinds: "kfunc", "ksym", "helper",
                "map", "map_value", "kconfig", "field_byte_offset", ...), lines, sites, weak,
-               guarded (every guardable site guarded; null when nothing is guardable)
+               guarded (every guardable site guarded; null when nothing is guardable). For a weak
+               kfunc, guarded comes from the check engine when some given kernel lacks the kfunc
+               (guard_source "check", unguarded_on = kernels where the call is reachable), else
+               from the local bpf_ksym_exists() pattern of analyzer.objects (guard_source "pattern");
+               CO-RE guards are always the pattern test
     member_of  core_field / core_enumval -> core_type, struct_ops_member -> struct_ops
     provides   kernel -> item; attributes: c (C prototype or declaration on that kernel, when known),
                flags (KF_ flags), target, value
@@ -252,6 +256,41 @@ def _aggregate(uses):
     return attrs
 
 
+_WEAK = re.compile(r"^weak kfunc '([^']+)'")
+
+
+def weak_verdicts(objects, kernels):
+    """{(object, program, extern name): {"reachable": {kernel ids}, "pruned": {kernel ids}}} from the
+    check engine, for objects with weak kfunc externs."""
+    from .engine import check_objects
+    objs = [o for o in objects if any(e.kind == "ksym_func" and e.weak for e in o.externs)]
+    out = {}
+    for r in check_objects(objs, kernels) if objs and kernels else []:
+        for f in r.findings:
+            if f.code not in ("KFUNC_WEAK_CALL_REACHABLE", "KFUNC_WEAK_UNRESOLVED"):
+                continue
+            m = _WEAK.match(f.message)
+            if m:
+                d = out.setdefault((r.object, r.program, m.group(1)), {"reachable": set(), "pruned": set()})
+                d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
+    return out
+
+
+def _check_guard(attrs, uses, obj_name, prog_name, verdicts):
+    """For a weak kfunc requirement: guarded as the check engine's reachability decides it on the
+    kernels where the kfunc does not resolve (see weak_verdicts); the local pattern test otherwise."""
+    seen = [verdicts.get((obj_name, prog_name, u.extern or u.item)) for u in uses if u.how == "call"]
+    seen = [v for v in seen if v]
+    if not seen:
+        if attrs.get("guarded") is not None:
+            attrs["guard_source"] = "pattern"
+        return
+    unguarded = sorted(set().union(*(v["reachable"] for v in seen)))
+    attrs["guarded"] = not unguarded
+    attrs["guard_source"] = "check"
+    attrs["unguarded_on"] = unguarded
+
+
 # ------------------------------------------------------------------------------ kernel side
 class _KernelView:
     """What one kernel offers, item by item, with the same rules check uses."""
@@ -401,8 +440,12 @@ def build_graph(objects, kernels=(), *, changes=True, progress=None):
                 edge(iid, tid, "member_of", {"relation": "member_of"})
         if progress is not None:
             progress.advance(1, obj.name)
+    verdicts = weak_verdicts(objects, kernels) if kernels else {}
     for (dep, iid), us in uses_of.items():
-        edge(dep, iid, "requires", _aggregate(us))
+        attrs = _aggregate(us)
+        if nodes[iid]["type"] == "kfunc" and attrs["weak"] and nodes[dep]["type"] == "program":
+            _check_guard(attrs, us, nodes[dep]["object"], nodes[dep]["name"], verdicts)
+        edge(dep, iid, "requires", attrs)
     for iid in list(nodes):
         if nodes[iid]["type"] == "struct_ops_member":
             t = nodes[iid]["name"].partition(".")[0]
@@ -518,7 +561,7 @@ def who_uses(g, name):
                     "package": d.get("package"),
                     "how": attrs.get("how", []), "reloc": attrs.get("reloc", []),
                     "lines": attrs.get("lines", []), "weak": attrs.get("weak"),
-                    "guarded": attrs.get("guarded")})
+                    "guarded": attrs.get("guarded"), "guard_source": attrs.get("guard_source")})
     rows.sort(key=lambda r: (r["item_type"], r["item"], r["object"], r["program"] or "", r["via"] or ""))
     return rows
 

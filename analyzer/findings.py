@@ -39,6 +39,10 @@ CODES = {
     # helpers
     "HELPER_UNKNOWN": (ERROR, "fails to load",
                        "The helper id is past the kernel's __BPF_FUNC_MAX_ID: the verifier says 'invalid func'."),
+    "HELPER_NOT_ALLOWED": (ERROR, "fails to load",
+                           "The helper exists on this kernel, but the program type's get_func_proto does not "
+                           "offer it (known from the kernel source or a probe): the verifier says 'program of "
+                           "this type cannot use helper X#N' (before 6.10: 'unknown func X#N')."),
     # kfuncs and ksyms
     "KFUNC_MISSING": (ERROR, "fails to load",
                       "A strong (non-weak) kfunc extern is not in the kernel's or modules' BTF: libbpf fails the "
@@ -62,8 +66,16 @@ CODES = {
                         "XDP metadata kfuncs (bpf_xdp_metadata_*) need a device-bound program "
                         "(prog_ifindex + BPF_F_XDP_DEV_BOUND_ONLY): 'metadata kfuncs require device-bound "
                         "program'."),
+    "KFUNC_HOOK_DENIED": (ERROR, "fails to load",
+                          "The kfunc exists, but no kfunc set registered for the program type's hook (nor for "
+                          "every program type) contains it (known from the kernel source or a probe): the "
+                          "verifier says 'calling kernel function X is not allowed' (btf_kfunc_id_set_contains)."),
     "KFUNC_SLEEPABLE": (ERROR, "fails to load",
-                        "The kfunc is KF_SLEEPABLE and the program is not sleepable."),
+                        "The kfunc is KF_SLEEPABLE and the program is not sleepable: 'program must be sleepable "
+                        "to call sleepable kfunc X'."),
+    "KFUNC_DESTRUCTIVE": (INFO, "needs CAP_SYS_BOOT",
+                          "The kfunc is KF_DESTRUCTIVE: the verifier accepts the call only from a loader with "
+                          "CAP_SYS_BOOT ('destructive kfunc calls require CAP_SYS_BOOT capability')."),
     "KFUNC_ADDR_LDIMM64": (ERROR, "fails to load",
                            "bpf_ksym_exists() on a resolved kfunc emits an ld_imm64 of a FUNC BTF id, which the "
                            "kernel accepts only since 6.4 ('pseudo btf_id ... isn't KIND_VAR')."),

@@ -448,6 +448,9 @@ class Prober:
         self.methods = {}
         self.stats = ProbeStats()
         self.loaded = {}            # prog type -> [Variant] that load the trivial program
+        # prog types some of whose variants the kernel refused for another reason than not knowing them
+        # (EPERM for trampolines on a kernel that cannot make them): what they offer is not an upper bound
+        self.incomplete = set()
 
     def _tick(self, note=""):
         if self.progress is not None:
@@ -480,10 +483,12 @@ class Prober:
                                                                l.sleepable == v.sleepable for l in loaded):
                         odd.setdefault((v.attach_type, v.sleepable), (v, r))
                 if odd:
+                    self.incomplete.add(pt)
                     self.warnings.append(
                         f"{_short(pt)}: variants that do not load here ("
                         + "; ".join(f"{v.label}: {r.error}" for v, r in odd.values())
-                        + "); helpers and kfuncs only they could use are missing from the facts")
+                        + "); its helper set is not recorded (it would not be an upper bound) and its "
+                        "kfunc refusals are not conclusive")
             elif fails:
                 v, r = fails[0]
                 why = _last_line(r.log) or os.strerror(r.errno)
@@ -651,7 +656,7 @@ class Prober:
     def probe_helpers(self) -> dict:
         t0 = time.monotonic()
         helpers = {n: v for n, v in self.snap.helpers.items() if v != 0}
-        out = {}
+        out, partial = {}, {}
         inconclusive = 0
         for pt, variants in self.helper_variants().items():
             offered = set()
@@ -669,7 +674,12 @@ class Prober:
                         continue
                     if classify_helper_log(r.log) == HELPER_OFFERED:
                         offered.add(name)
-            out[pt] = sorted(offered, key=helpers.get)
+            if pt in self.incomplete:
+                partial[_short(pt)] = sorted(offered, key=helpers.get)
+            else:
+                out[pt] = sorted(offered, key=helpers.get)
+        if partial:
+            self.methods["helper_prog_types_partial"] = partial
         if inconclusive:
             self.warnings.append(f"helpers: {inconclusive} probe loads failed without a verifier log "
                                  "(counted as not offered)")
@@ -710,9 +720,9 @@ class Prober:
                         usable = True
                     elif verdict == KFUNC_UNRESOLVED:
                         unresolved.add(k.name)
-            if usable:
+            if usable and pt not in self.incomplete:
                 probed_types.append(pt)
-            else:
+            elif not usable:
                 unusable.append(_short(pt))
         if unusable:
             self.warnings.append(f"kfuncs: calls not possible or not conclusive for {', '.join(unusable)}")
@@ -730,14 +740,16 @@ class Prober:
         for name, types in allowed.items():
             if name in unresolved and not types:
                 continue
-            if every and types >= every:
+            if every and types >= every and len(every) > 1:
                 out[name] = [ALL_PROG_TYPES_MARK]
             else:
                 out[name] = sorted(types, key=self.snap.prog_types.get)
         self.methods["kfunc_prog_types"] = (
             "BPF_PROG_LOAD of a BPF_PSEUDO_KFUNC_CALL to the kfunc's vmlinux BTF id per prog type variant; "
             "refused when the log says 'calling kernel function X is not allowed'; union over the variants; "
-            f"'*' = allowed for all {len(every)} prog types whose kfunc calls could be probed")
+            f"'*' = allowed for all {len(every)} prog types whose kfunc calls could be probed, which "
+            "includes types without a kfunc hook of their own: only the common hook (kfunc sets "
+            "registered for BPF_PROG_TYPE_UNSPEC) reaches those")
         self.stats.seconds["kfuncs"] = time.monotonic() - t0
         return out
 
@@ -746,7 +758,7 @@ class Prober:
         n = 0
         cands = candidate_variants(self.snap)
         n += len(cands) + 1 if "prog-types" in only or "helpers" in only or "kfuncs" in only else 0
-        n += len(self.snap.map_types) if "map-types" in only else 0
+        n += len({v for v in self.snap.map_types.values() if v}) if "map-types" in only else 0
         combos = sum(len(c) for c in cands.values())
         if "helpers" in only:
             n += combos * len(self.snap.helpers)
@@ -771,6 +783,11 @@ def probe_running(snap, *, only=CATEGORIES, progress=None, bpf: Optional[Bpf] = 
     helpers, kfuncs = {}, {}
     if set(only) & {"prog-types", "helpers", "kfuncs"}:
         prog_types = pr.probe_prog_types()
+        if progress is not None:        # now the loadable variants are known: the exact step count
+            n = sum(len(vs) for vs in pr.loaded.values())
+            progress.total = (progress.done + ("map-types" in only) * len({v for v in snap.map_types.values() if v})
+                              + ("helpers" in only) * n * len([v for v in snap.helpers.values() if v])
+                              + ("kfuncs" in only) * n * len(pr.kfunc_list()))
     if "map-types" in only:
         map_types = pr.probe_map_types()
     if "helpers" in only:

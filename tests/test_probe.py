@@ -33,10 +33,10 @@ def test_trivial_program_bytes_little_endian():
 
 def test_helper_and_kfunc_calls_decode_back():
     helper = decode(P.prog_call_helper(44, little=True))
-    assert helper[0].is_helper_call and helper[0].helper_id == 44 and helper[1].is_exit
+    assert helper[0].is_helper_call() and helper[0].helper_id == 44 and helper[1].is_exit()
     kf = decode(P.prog_call_kfunc(123456, little=True))
-    assert kf[0].is_kfunc_call and kf[0].imm == 123456 and kf[0].src == P.BPF_PSEUDO_KFUNC_CALL
-    assert kf[0].off == 0 and kf[1].code == P.BPF_ALU64_MOV_K and kf[2].is_exit
+    assert kf[0].is_kfunc_call() and kf[0].imm == 123456 and kf[0].src == P.BPF_PSEUDO_KFUNC_CALL
+    assert kf[0].off == 0 and kf[1].code == P.BPF_ALU64_MOV_K and kf[2].is_exit()
 
 
 def test_big_endian_register_nibbles():
@@ -162,6 +162,74 @@ def test_variants_skip_attach_types_the_kernel_lacks():
     assert "BPF_PROG_TYPE_NETFILTER" not in v                      # not in 5.10's enum bpf_prog_type
 
 
+class FakeKernel:
+    """A Bpf stand-in with made-up rules, to test what the Prober makes of verifier answers: every program
+    loads except fentry-family trampolines (EPERM, as on a kernel that cannot build them) and sleepable
+    tp_btf (EINVAL: unknown); helper 44 is offered to XDP only, helper 16 to everyone; kfunc
+    bpf_dynptr_from_xdp is allowed for XDP only, bpf_task_acquire for every type."""
+
+    def __init__(self, snap):
+        self.snap = snap
+        self.calls = 0
+        self.xdp = snap.prog_types["BPF_PROG_TYPE_XDP"]
+        self.fentry = {snap.attach_types[n] for n in ("BPF_TRACE_FENTRY", "BPF_TRACE_FEXIT", "BPF_MODIFY_RETURN")}
+        self.tracing = snap.prog_types["BPF_PROG_TYPE_TRACING"]
+        self.raw_tp = snap.attach_types["BPF_TRACE_RAW_TP"]
+        self.kf_xdp = snap.kfuncs["bpf_dynptr_from_xdp"].btf_id
+
+    def prog_load(self, prog_type, insns, *, log=True, keep_fd=False, expected_attach_type=0,
+                  prog_flags=0, **kw):
+        self.calls += 1
+        if prog_type == self.tracing and expected_attach_type in self.fentry:
+            return P.LoadResult(False, 1, "")
+        if prog_type == self.tracing and expected_attach_type == self.raw_tp and prog_flags:
+            return P.LoadResult(False, 22, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops "
+                                           "programs can be sleepable\n")
+        first = decode(insns[:8])[0]
+        if first.is_helper_call():
+            hid = first.imm
+            if hid == 16 or (hid == 44 and prog_type == self.xdp):
+                return P.LoadResult(False, 13, "R1 type=ctx expected=fp\n")
+            return P.LoadResult(False, 22, f"program of this type cannot use helper bpf_x#{hid}\n")
+        if first.is_kfunc_call():
+            if first.imm == self.kf_xdp and prog_type != self.xdp:
+                return P.LoadResult(False, 13, "calling kernel function bpf_dynptr_from_xdp is not allowed\n")
+            return P.LoadResult(False, 13, "arg#0 expected pointer to ctx, but got scalar\n")
+        return P.LoadResult(True)
+
+    def btf_load(self, data):
+        return -1                      # no BTF here: freplace cannot be probed
+
+    def map_create(self, *a, **kw):
+        self.calls += 1
+        return P.LoadResult(True)
+
+
+def test_prober_reading_of_verifier_answers(snap612):
+    fake = FakeKernel(snap612)
+    facts, stats = P.probe_running(snap612, only=("prog-types", "helpers", "kfuncs"), bpf=fake)
+    assert "BPF_PROG_TYPE_TRACING" in facts.prog_types and "BPF_PROG_TYPE_EXT" not in facts.prog_types
+    h = facts.helper_prog_types
+    assert "BPF_FUNC_xdp_adjust_head" in h["BPF_PROG_TYPE_XDP"]
+    assert "BPF_FUNC_xdp_adjust_head" not in h["BPF_PROG_TYPE_SOCKET_FILTER"]
+    assert h["BPF_PROG_TYPE_SOCKET_FILTER"] == ["BPF_FUNC_get_current_comm"]
+    # tracing lost its fentry variants to EPERM: no helper set (not an upper bound), said in a warning;
+    # the sleepable tp_btf refused with EINVAL is simply a variant this kernel does not have
+    assert "BPF_PROG_TYPE_TRACING" not in h
+    assert facts.methods["helper_prog_types_partial"]["tracing"] == ["BPF_FUNC_get_current_comm"]
+    assert any(w.startswith("tracing: variants that do not load here") and "EPERM" in w
+               and "(sleepable): EINVAL" not in w for w in facts.warnings)
+    assert "tracing/trace_raw_tp:sched_switch" in facts.methods["variants"]["tracing"]
+    # kfuncs: allowed everywhere probed -> "*"; refused outside XDP -> XDP only; tracing not "probed"
+    k = facts.kfunc_prog_types
+    assert k["bpf_dynptr_from_xdp"] == ["BPF_PROG_TYPE_XDP"]
+    assert k["bpf_task_acquire"] == ["*"]
+    assert "BPF_PROG_TYPE_TRACING" not in facts.methods["kfunc_probed_prog_types"]
+    assert any("say nothing about" in w and "tracing" in w and "ext" in w for w in facts.warnings)
+    assert stats.loads == fake.calls and facts.map_types is None
+    assert any(w.startswith("ext: cannot load the BTF") for w in facts.warnings)
+
+
 # ------------------------------------------------------------------------------ command: bad input
 def _cli(argv):
     """`bpfstab kernel probe ...` through analyzer.cli's parser and error handling conventions."""
@@ -278,3 +346,33 @@ def test_running_probe_is_fast_and_merges_into_the_snapshot(running):
     assert (ok, origin) == (True, "probe")
     from analyzer.facts import KernelFacts
     assert KernelFacts.from_json(facts.to_json()) == facts
+
+
+def test_running_cli_reports_disagreements_with_source_facts(running, monkeypatch, tmp_path, capsys):
+    """`kernel probe -o FILE` on a snapshot that also holds source facts: the probe's facts are attached
+    and every difference from the source is printed (saving is stubbed: LZMA over 5 MB of BTF is slow)."""
+    snap, _, _, _ = running
+    from analyzer import kernels
+    from analyzer.facts import KernelFacts
+    saved = {}
+
+    def fake_save(s, path):
+        saved["snap"], saved["path"] = s, path
+        return path
+    monkeypatch.setattr(kernels, "resolve_kernel", lambda spec, quiet=False: snap)
+    monkeypatch.setattr(kernels, "save_snapshot", fake_save)
+    src = KernelFacts(origin="source", detail="made-up source facts",
+                      kfunc_prog_types={"bpf_dynptr_from_xdp": ["BPF_PROG_TYPE_SCHED_CLS", "BPF_PROG_TYPE_XDP"]})
+    snap.set_facts(src)
+    try:
+        out = tmp_path / "running.bpfk"
+        assert _cli(["kernel", "probe", "--only", "kfuncs", "-q", "-o", str(out)]) == 0
+        text = capsys.readouterr().out
+    finally:
+        snap.facts.pop("source", None)
+        snap.set_facts(snap.facts["probe"])
+    assert saved["path"] == str(out) and saved["snap"].facts["probe"].kfunc_prog_types
+    assert "source facts (made-up source facts): 1 disagreement(s); the probe wins" in text
+    assert ("kfunc_prog_types bpf_dynptr_from_xdp: probe differs from source; "
+            "only source: BPF_PROG_TYPE_SCHED_CLS") in text
+    assert f"wrote {out}" in text

@@ -223,7 +223,8 @@ def cindex():
                           ("clang_getCursorPrintingPolicy", [ci.Cursor], ctypes.c_void_p),
                           ("clang_PrintingPolicy_setProperty", [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint], None),
                           ("clang_PrintingPolicy_dispose", [ctypes.c_void_p], None),
-                          ("clang_getCursorPrettyPrinted", [ci.Cursor, ctypes.c_void_p], ci._CXString)):
+                          ("clang_getCursorPrettyPrinted", [ci.Cursor, ctypes.c_void_p], ci._CXString),
+                          ("clang_Cursor_isAnonymousRecordDecl", [ci.Cursor], ctypes.c_uint)):
         f = getattr(lib, fn, None)
         if f is None:
             raise InputError("libclang", f"is too old: it lacks {fn} (need libclang >= 17)")
@@ -275,9 +276,15 @@ def _resource_dir():
     return os.path.dirname(os.path.dirname(cands[-1])) if cands else None
 
 
+_C99_COMPAT_WARNINGS = ("implicit-function-declaration", "implicit-int", "int-conversion",
+                        "incompatible-function-pointer-types")
+
+
 def clang_args(path, cflags=None):
     """The arguments `clang -target bpf` gets for `path` (build.sh's, minus codegen), then --cflags."""
     args = ["-target", "bpf", "-O2", "-D__TARGET_ARCH_x86", "-Wno-unused-function", "-Wno-unused-variable",
+            # clang >= 16 made these errors; the clang 14-18 that build BPF programs warn (or accept)
+            *(f"-Wno-error={w}" for w in _C99_COMPAT_WARNINGS),
             "-I" + (os.path.dirname(os.path.abspath(path)) or ".")]
     if os.path.isdir(MULTIARCH_INCLUDE):
         args.append("-I" + MULTIARCH_INCLUDE)
@@ -314,7 +321,13 @@ def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
             loc = d.location
             where = f"{os.path.basename(loc.file.name)}:{loc.line}: " if loc.file else ""
             raise InputError(path, f"does not compile: {where}{d.spelling}")
-    return _Reader(ci, tu, path, args, prog_type_overrides or {}).run()
+    model = _Reader(ci, tu, path, args, prog_type_overrides or {}).run()
+    for d in tu.diagnostics:        # what newer clang refuses and the clang that builds BPF accepts
+        if d.severity == ci.Diagnostic.Warning and d.option.lstrip("-W") in _C99_COMPAT_WARNINGS:
+            loc = d.location
+            where = f"{os.path.basename(loc.file.name)}:{loc.line}: " if loc.file else ""
+            model.warnings.append(f"{where}{d.spelling}")
+    return model
 
 
 class _Reader:
@@ -935,6 +948,56 @@ def _prototype(c):
 
 
 # ------------------------------------------------------------------------------------- local BTF
+def record_members(defn):
+    """Members of a record definition in BTF order: (name, clang type, bit offset, bitfield bits,
+    FIELD_DECL cursor | None, anonymous record cursor | None). libclang does not list the implicit field
+    of an anonymous struct/union member, so it is rebuilt from the anonymous record itself."""
+    K = _CI.CursorKind
+    lib = _CI.conf.lib
+    out = []
+    for ch in defn.get_children():
+        if ch.kind == K.FIELD_DECL:
+            if not ch.spelling and ch.is_bitfield():
+                continue            # `long: 64;` padding: the compiler emits no BTF member for it
+            out.append((ch.spelling, ch.type, ch.get_field_offsetof(),
+                        ch.get_bitfield_width() if ch.is_bitfield() else 0, ch, None))
+        elif ch.kind in (K.STRUCT_DECL, K.UNION_DECL) and lib.clang_Cursor_isAnonymousRecordDecl(ch):
+            out.append(("", ch.type, _anon_offset(defn.type, ch), 0, None, ch))
+    return out
+
+
+def _first_named_field(rec):
+    for name, _t, _o, _b, f, anon in record_members(rec):
+        if f is not None and name:
+            return name
+        if anon is not None:
+            got = _first_named_field(anon)
+            if got:
+                return got
+    return None
+
+
+def _anon_offset(parent_type, anon):
+    """Bit offset of an anonymous member: a field inside it, in the parent minus in the member."""
+    name = _first_named_field(anon)
+    if name is None:
+        return 0
+    outer, inner = parent_type.get_offset(name), anon.type.get_offset(name)
+    return outer - inner if outer >= 0 and inner >= 0 else 0
+
+
+def member_path(rec, fld):
+    """Member indices from record `rec` to field `fld`, through anonymous members; None if not there."""
+    for i, (_n, _t, _o, _b, f, anon) in enumerate(record_members(rec)):
+        if f is not None and f == fld:
+            return [i]
+        if anon is not None:
+            sub = member_path(anon, fld)
+            if sub is not None:
+                return [i] + sub
+    return None
+
+
 class _BtfEmitter:
     """Clang types → BTF, enough for libbpf's kfunc prototype rule and CO-RE matching: ints, pointers,
     arrays, structs/unions (members, offsets, bitfields), forward declarations, enums, typedefs,
@@ -944,6 +1007,7 @@ class _BtfEmitter:
         self.ci = ci
         self.b = BtfBuilder()
         self.ids = {}
+        self.shallow = {}       # key -> (definition cursor, name, size, union) of records without members yet
         self._btf = None
         self._int_id = None
 
@@ -968,7 +1032,10 @@ class _BtfEmitter:
         b = self.b
         b.types[reserved - b.start_id] = b.types.pop(new - b.start_id)
 
-    def type(self, t):
+    def type(self, t, shallow=False):
+        """BTF id of clang type t. Records reached through a pointer are emitted `shallow` (name and
+        size, no members: libbpf's prototype rule compares them by name) until something needs their
+        members (a CO-RE root, a by-value use); then the same id is filled in."""
         TK = self.ci.TypeKind
         self._dirty()
         while t.kind in (TK.ELABORATED,):
@@ -978,31 +1045,37 @@ class _BtfEmitter:
         if t.kind == TK.VOID:
             return 0
         key = self._key(t)
-        if key in self.ids:
-            return self.ids[key]
+        got = self.ids.get(key)
+        if got is not None:
+            if not shallow:
+                if key in self.shallow:
+                    self._fill(key)
+                elif t.kind == TK.TYPEDEF:
+                    self.type(t.get_declaration().underlying_typedef_type)
+            return got
         b = self.b
         can = t.get_canonical()
         if t.kind == TK.TYPEDEF:
             decl = t.get_declaration()
             slot = b.int("__reserved", 4)
             self.ids[key] = slot
-            tgt = self.type(decl.underlying_typedef_type)
+            tgt = self.type(decl.underlying_typedef_type, shallow)
             self._replace(slot, lambda: b.typedef(decl.spelling, tgt))
             return slot
         if can.kind == TK.POINTER:
             slot = b.int("__reserved", 4)
             self.ids[key] = slot
-            tgt = self.type(can.get_pointee())
+            tgt = self.type(can.get_pointee(), shallow=True)
             self._replace(slot, lambda: b.ptr(tgt))
             return slot
         if can.kind in (TK.CONSTANTARRAY, TK.INCOMPLETEARRAY):
-            elem = self.type(can.element_type)
+            elem = self.type(can.element_type, shallow)
             n = can.element_count if can.kind == TK.CONSTANTARRAY else 0
             tid = b.array(elem, n, self._int())
             self.ids[key] = tid
             return tid
         if can.kind == TK.RECORD:
-            return self._record(t, can, key)
+            return self._record(can, key, shallow)
         if can.kind == TK.ENUM:
             decl = can.get_declaration()
             vals = [(e.spelling, e.enum_value) for e in decl.get_children()
@@ -1017,8 +1090,9 @@ class _BtfEmitter:
             self.ids[key] = tid
             return tid
         if can.kind in (TK.FUNCTIONPROTO, TK.FUNCTIONNOPROTO):
-            ret = self.type(can.get_result())
-            params = [("", self.type(a)) for a in can.argument_types()] if can.kind == TK.FUNCTIONPROTO else []
+            ret = self.type(can.get_result(), shallow)
+            params = [("", self.type(a, shallow)) for a in can.argument_types()] \
+                if can.kind == TK.FUNCTIONPROTO else []
             tid = b.func_proto(ret, params)
             self.ids[key] = tid
             return tid
@@ -1040,7 +1114,7 @@ class _BtfEmitter:
             self._int_id = self.b.int("int", 4, signed=True)
         return self._int_id
 
-    def _record(self, t, can, key):
+    def _record(self, can, key, shallow):
         b = self.b
         decl = can.get_declaration()
         union = decl.kind == self.ci.CursorKind.UNION_DECL
@@ -1050,19 +1124,21 @@ class _BtfEmitter:
             tid = b.fwd(name, union=union)
             self.ids[key] = tid
             return tid
-        slot = b.int("__reserved", 4)
-        self.ids[key] = slot
-        members = []
-        for f in defn.get_children():
-            if f.kind != self.ci.CursorKind.FIELD_DECL:
-                continue
-            mt = self.type(f.type)
-            off = f.get_field_offsetof()
-            bits = f.get_bitfield_width() if f.is_bitfield() else 0
-            members.append((f.spelling, mt, max(off, 0), bits))
         size = max(can.get_size(), 0)
-        self._replace(slot, lambda: b.struct(name, size, members, union=union))
+        slot = b.struct(name, size, [], union=union)
+        self.ids[key] = slot
+        self.shallow[key] = (defn, name, size, union)
+        if not shallow:
+            self._fill(key)
         return slot
+
+    def _fill(self, key):
+        """Give a shallow record its members (same id)."""
+        defn, name, size, union = self.shallow.pop(key)
+        slot = self.ids[key]
+        members = [(mname, self.type(mtype), max(off, 0), bits)
+                   for mname, mtype, off, bits, _f, _a in record_members(defn)]
+        self._replace(slot, lambda: self.b.struct(name, size, members, union=union))
 
     def struct_ops_var(self, c, section):
         """VAR + DATASEC for a struct_ops map variable, as the compiler emits them."""
@@ -1102,16 +1178,23 @@ class _BtfEmitter:
                 fld = cur.referenced
                 if fld is None or fld.kind != Kc.FIELD_DECL:
                     return None
-                parent = fld.semantic_parent
-                if not (in_pai or reader.attributes(parent)["preserve_access_index"]):
+                arrow = _is_arrow(cur)
+                btype = base.type.get_canonical()
+                if arrow:
+                    btype = btype.get_pointee()
+                brec = btype.get_declaration().get_definition() if btype.kind == TK.RECORD else None
+                if brec is None:
                     return None
-                idx = [f for f in parent.get_children() if f.kind == Kc.FIELD_DECL].index(fld) \
-                    if fld in list(parent.get_children()) else None
-                if idx is None:
+                if not (in_pai or reader.attributes(brec)["preserve_access_index"]
+                        or reader.attributes(fld.semantic_parent)["preserve_access_index"]):
                     return None
-                chain.append(("m", idx, fld.spelling))
-                if _is_arrow(cur):
-                    root_type = base.type.get_canonical().get_pointee()
+                path = member_path(brec, fld)
+                if path is None:
+                    return None
+                for idx in reversed(path):
+                    chain.append(("m", idx, None))
+                if arrow:
+                    root_type = btype
                     chain.append(("a", 0, None))
                     break
                 cur = _strip(base, Kc)

@@ -1,4 +1,4 @@
-"""`bpfstab kernel import|show|list`: make, inspect and enumerate kernel snapshots."""
+"""`bpfstab kernel import|facts|show|list`: make, annotate, inspect and enumerate kernel snapshots."""
 import json
 import os
 import sys
@@ -18,8 +18,23 @@ def register(subparsers):
     imp.add_argument("--name", metavar="NAME", help="name of the snapshot (default: the file name or release)")
     imp.add_argument("--modules", action="store_true", help="also import module BTF (larger snapshot)")
     imp.add_argument("-o", "--output", metavar="FILE", help="where to write the snapshot (default: the cache)")
+    imp.add_argument("--source", metavar="TREE",
+                     help="kernel source (directory, linux-source .deb or .tar.xz): attach kfunc/helper access "
+                          "per program type read from it with libclang")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     imp.set_defaults(func=cmd_import)
+
+    fac = sub.add_parser("facts", help="attach facts read from a kernel source tree to an existing snapshot")
+    fac.add_argument("kernel", metavar="FILE|NAME", help="snapshot file, bundled name or version")
+    fac.add_argument("--source", metavar="TREE", required=True,
+                     help="kernel source: a directory, a Debian linux-source .deb or a linux-source .tar.xz")
+    fac.add_argument("--config", metavar="FILE",
+                     help="the kernel's full .config (default: the BPF-relevant subset the snapshot keeps)")
+    fac.add_argument("-o", "--output", metavar="FILE",
+                     help="write the snapshot here (default: in place, only for bundled and cached snapshots)")
+    fac.add_argument("--no-cache", action="store_true", help="re-parse the tree even when its results are cached")
+    fac.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
+    fac.set_defaults(func=cmd_facts)
 
     show = sub.add_parser("show", help="what a kernel snapshot holds")
     show.add_argument("kernel", metavar="FILE|NAME", help="snapshot file, bundled name, version, 'running' or a kernel file")
@@ -31,6 +46,13 @@ def register(subparsers):
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(func=cmd_list)
 
+    try:                                        # `kernel probe`, when that module is present
+        from analyzer.commands import kernel_probe
+    except ImportError:
+        kernel_probe = None
+    if kernel_probe is not None:
+        kernel_probe.add_parser(sub)
+
 
 def cmd_import(args):
     from analyzer import kernels
@@ -39,18 +61,90 @@ def cmd_import(args):
         raise InputError(args.src, "no such file")
     if args.config is not None and not os.path.isfile(args.config):
         raise InputError(args.config, "no such file")
+    if args.source is not None and not os.path.exists(args.source):
+        raise InputError(args.source, "no such file or directory")
     with Progress(0, "import", quiet=args.quiet) as pr:
         if args.output:
             snap = kernels.import_kernel(args.src, config_path=args.config, name=args.name,
                                          with_modules=args.modules, progress=pr)
-            out = kernels.save_snapshot(snap, args.output)
+            out = args.output
         else:
             snap, out = kernels.import_to_cache(args.src, config_path=args.config, name=args.name,
                                                 with_modules=args.modules, progress=pr)
+        if args.source is not None:
+            _attach_source_facts(snap, args.source, args.config, pr, use_cache=True)
+        if args.output or args.source is not None:
+            out = kernels.save_snapshot(snap, out)
     if not args.quiet:
         c = snap.kfunc_counts()
         print(f"{snap.release} {snap.arch}: {snap.btf.type_count - 1} types, {c['total']} kfuncs, "
               f"{len(snap.module_names)} modules", file=sys.stderr)
+        if args.source is not None:
+            print(_facts_line(snap, snap.facts["source"]), file=sys.stderr)
+    print(out)
+    return 0
+
+
+def _config_text(snap, config_path):
+    """(config text, label): the --config file, else the snapshot's BPF-relevant subset."""
+    if config_path is not None:
+        try:
+            with open(config_path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError as e:
+            raise InputError(config_path, e.strerror or str(e)) from None
+        if "CONFIG_" not in text:
+            raise InputError(config_path, "not a kernel .config (no CONFIG_ lines)")
+        return text, os.path.basename(config_path)
+    lines = [f"{k}={v}" for k, v in sorted(snap.config.items()) if v != "n"]
+    return "\n".join(lines) + "\n", f"the snapshot's {len(lines)}-option BPF subset"
+
+
+def _attach_source_facts(snap, source, config_path, progress, use_cache=True):
+    from analyzer import kernel_source
+    text, label = _config_text(snap, config_path)
+    kf = kernel_source.source_facts(source, text, config_label=label, progress=progress, use_cache=use_cache)
+    if config_path is None:
+        kf.warnings = [f"parsed with the snapshot's config subset ({label}); pass --config with the full "
+                       f".config for #ifdef CONFIG_ blocks outside it"] + list(kf.warnings)
+    if kf.version and snap.release and not snap.release.startswith(kf.version):
+        kf.warnings = [f"source version {kf.version} differs from the kernel release {snap.release}"] + \
+            list(kf.warnings)
+    snap.set_facts(kf)
+    return kf
+
+
+def _facts_line(snap, kf):
+    from analyzer.kernel_source import kfunc_coverage
+    cov = kfunc_coverage(snap, kf)
+    return (f"facts from {kf.origin}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
+            f"({cov['known']}/{cov['total']} of the snapshot's kfuncs), helpers for "
+            f"{len(kf.helper_prog_types)} program types, {len(kf.warnings)} warnings")
+
+
+def cmd_facts(args):
+    from analyzer import kernels
+    from analyzer.progress import Progress
+    if not os.path.exists(args.source):
+        raise InputError(args.source, "no such file or directory")
+    if args.config is not None and not os.path.isfile(args.config):
+        raise InputError(args.config, "no such file")
+    snap = kernels.resolve_kernel(args.kernel, quiet=args.quiet)
+    if args.output:
+        out = Path(args.output)
+    else:
+        owned = [kernels.BUNDLED_DIR.resolve(), kernels.cache_dir().resolve()]
+        where = snap.path.resolve().parent if snap.path else None
+        if where is None or where not in owned:
+            raise InputError(args.kernel, "not a bundled or cached snapshot: give -o FILE to write the "
+                                          "snapshot with facts (the input file is left as it is)")
+        out = snap.path
+    snap.btf_bytes                          # read the BTF before the file may be replaced
+    with Progress(0, "source facts", quiet=args.quiet) as pr:
+        kf = _attach_source_facts(snap, args.source, args.config, pr, use_cache=not args.no_cache)
+    kernels.save_snapshot(snap, out)
+    if not args.quiet:
+        print(_facts_line(snap, kf), file=sys.stderr)
     print(out)
     return 0
 
@@ -94,6 +188,12 @@ def cmd_show(args):
         w("config: not available\n")
     for n in snap.notes:
         w(f"note: {n}\n")
+    for origin, kf in sorted(snap.facts.items()):
+        w(_facts_line(snap, kf) + "\n")
+        for k, v in sorted(kf.methods.items()):
+            w(f"  {k}: {v}\n")
+    if not snap.facts:
+        w("facts: none (program-type access of kfuncs and helpers unknown; `bpfstab kernel facts` adds them)\n")
     w(f"\nkfuncs ({len(snap.kfuncs)}):\n")
     for k in snap.kfuncs.values():
         extra = []

@@ -1,0 +1,242 @@
+"""Kernel source -> snapshot facts (analyzer.kernel_source): a synthetic mini tree exercising each construct
+(tests/data/ksrc), the CLI, and the facts attached to the bundled snapshots (no /tmp/src needed)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from analyzer import kernel_source as ks
+from analyzer import kernels
+from analyzer.facts import ALL_PROG_TYPES, KernelFacts
+from btf.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+KSRC = ROOT / "tests" / "data" / "ksrc"
+TREE = KSRC / "tree"
+CONFIG = KSRC / "config"
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory):
+    shim = tmp_path_factory.mktemp("shim")
+    return ks.analyze_tree(TREE, CONFIG.read_text(), shim)
+
+
+@pytest.fixture(scope="module")
+def facts(raw):
+    return ks.combine(raw)
+
+
+# ------------------------------------------------------------------------------ synthetic tree
+def test_tree_version_from_makefile():
+    assert ks.tree_version(TREE) == "6.99.3"
+
+
+def test_tree_version_bad_makefile(tmp_path):
+    (tmp_path / "Makefile").write_text("all:\n\techo hi\n")
+    with pytest.raises(InputError) as e:
+        ks.tree_version(tmp_path)
+    assert "VERSION" in e.value.problem
+
+
+def test_candidates_are_found_by_byte_search():
+    files = ks.candidate_files(TREE)
+    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "net/core/filter.c"]
+
+
+def test_prog_types_follow_the_config(raw):
+    types = dict(raw["prog_types"])
+    assert types["BPF_PROG_TYPE_XDP"] == "xdp"
+    assert "BPF_PROG_TYPE_KPROBE" in types                 # CONFIG_BPF_EVENTS=y
+    assert "BPF_PROG_TYPE_LSM" not in types                # CONFIG_BPF_LSM is not set
+
+
+def test_kfunc_flags_plain_combined_and_nested_macro(facts):
+    f = facts.kfunc_flags
+    assert f["bpf_obj_acquire"] == ["KF_ACQUIRE", "KF_RET_NULL"]
+    assert f["bpf_combined"] == ["KF_ACQUIRE", "KF_RCU", "KF_RET_NULL"]        # KF_ACQ_NULL expanded
+    assert f["bpf_meta_rx_timestamp"] == ["KF_TRUSTED_ARGS"]                  # via META_KFUNC_xxx
+    assert f["bpf_old_style"] == ["KF_ACQUIRE"]                               # BTF_SET8_START spelling
+    assert f["bpf_everywhere"] == []
+    assert "bpf_only_with_lsm" not in f                                       # #ifdef CONFIG_BPF_LSM (unset)
+    assert f["bpf_cgroup_thing"] == ["KF_TRUSTED_ARGS"]                       # #ifdef CONFIG_CGROUP_BPF (set)
+    assert "some_fmodret_target" not in f                                     # fmod_ret set: not a kfunc
+    assert "bpf_orphan" not in f                                              # never registered
+
+
+def test_hook_map_read_from_the_switch(raw):
+    hooks = raw["files"]["kernel/bpf/btf.c"]["hook_map"]
+    assert hooks["BPF_PROG_TYPE_LSM"] == hooks["BPF_PROG_TYPE_TRACING"] == "BTF_KFUNC_HOOK_TRACING"
+    assert hooks["BPF_PROG_TYPE_UNSPEC"] == "BTF_KFUNC_HOOK_COMMON"
+    assert raw["files"]["kernel/bpf/btf.c"]["common_hook_checked"] is True
+
+
+def test_kfunc_prog_types_by_hook(facts):
+    t = facts.kfunc_prog_types
+    # registered for TRACING and SCHED_CLS; LSM shares TRACING's hook; EXT is checked as its target
+    assert t["bpf_obj_acquire"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_SCHED_CLS",
+                                    "BPF_PROG_TYPE_TRACING"]
+    assert t["bpf_meta_rx_hash"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_XDP"]
+    assert t["bpf_everywhere"] == [ALL_PROG_TYPES]                           # BPF_PROG_TYPE_UNSPEC: common hook
+    assert t["bpf_loop_registered"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_SYSCALL", "BPF_PROG_TYPE_XDP"]
+    # through a helper's parameter; the CGROUP_SKB registration maps to no hook and adds nothing
+    assert t["bpf_param_registered"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"]
+    assert any("CGROUP_SKB maps to no kfunc hook" in w for w in facts.warnings)
+    assert any("orphan_btf_ids" in w and "never registered" in w for w in facts.warnings)
+
+
+def test_helpers_per_prog_type(facts):
+    h = facts.helper_prog_types
+    base = {"BPF_FUNC_map_lookup_elem", "BPF_FUNC_ktime_get_ns", "BPF_FUNC_probe_read_kernel"}
+    assert set(h["BPF_PROG_TYPE_XDP"]) == base | {"BPF_FUNC_xdp_adjust_head", "BPF_FUNC_get_socket_cookie"}
+    assert "BPF_FUNC_skb_load_bytes" not in h["BPF_PROG_TYPE_XDP"]          # #ifdef of an unset option
+    # an explicit `case X: return NULL` before the fallback is not inherited from it
+    assert "BPF_FUNC_get_socket_cookie" not in h["BPF_PROG_TYPE_SOCKET_FILTER"]
+    assert "BPF_FUNC_skb_load_bytes" in h["BPF_PROG_TYPE_SOCKET_FILTER"]
+    assert "BPF_FUNC_get_current_pid_tgid" in h["BPF_PROG_TYPE_SCHED_CLS"]  # stacked case labels
+    assert "BPF_FUNC_override_return" in h["BPF_PROG_TYPE_KPROBE"]          # CONFIG_BPF_KPROBE_OVERRIDE=y
+    assert set(h["BPF_PROG_TYPE_TRACING"]) == set(h["BPF_PROG_TYPE_KPROBE"])  # pure fallback
+    # STRUCT_OPS: the struct_ops types' own verifier ops; `func_id == BPF_FUNC_x` counts
+    assert set(h["BPF_PROG_TYPE_STRUCT_OPS"]) == base | {"BPF_FUNC_tcp_send_ack"}
+    assert set(h["BPF_PROG_TYPE_EXT"]) == set().union(*(set(v) for k, v in h.items() if k != "BPF_PROG_TYPE_EXT"))
+    assert "BPF_PROG_TYPE_LSM" not in h
+
+
+def test_config_defines():
+    text = ks.config_defines("CONFIG_A=y\nCONFIG_B=m\nCONFIG_C=250\nCONFIG_D=\"x\"\n# CONFIG_E is not set\n")
+    assert "#define CONFIG_A 1" in text and "#define CONFIG_B_MODULE 1" in text
+    assert "#define CONFIG_C 250" in text and '#define CONFIG_D "x"' in text and "CONFIG_E" not in text
+
+
+def _tarball(tmp_path):
+    tb = tmp_path / "linux-source-6.99.tar.xz"
+    with tarfile.open(tb, "w:xz") as t:
+        t.add(TREE, arcname="linux-source-6.99")
+    return tb
+
+
+def test_source_facts_from_tarball_extracts_once_and_caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPFSTAB_CACHE", str(tmp_path / "cache"))
+    tb = _tarball(tmp_path)
+    kf = ks.source_facts(str(tb), CONFIG.read_text(), config_label="config")
+    assert kf.version == "6.99.3" and kf.detail == "linux-source-6.99.tar.xz 6.99.3, config config"
+    tree = next((tmp_path / "cache" / "source").glob("*/tree"))
+    assert (tree / "kernel/bpf/local_list.h").is_file()        # header next to an extracted .c file
+    assert not (tree / "arch/x86/include/asm/synthetic.h").exists() or True
+    caches = list((tmp_path / "cache" / "source").glob("*/facts-*.json"))
+    assert len(caches) == 1
+    again = ks.source_facts(str(tb), CONFIG.read_text(), config_label="config")
+    assert again.to_json() == kf.to_json()
+
+
+def test_source_facts_bad_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPFSTAB_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(InputError):
+        ks.source_facts(str(tmp_path / "nope"), "")
+    (tmp_path / "junk.deb").write_bytes(b"not a deb")
+    with pytest.raises(InputError):
+        ks.source_facts(str(tmp_path / "junk.deb"), "")
+    d = tmp_path / "notatree"
+    d.mkdir()
+    with pytest.raises(InputError):
+        ks.source_facts(str(d), "")
+
+
+# ------------------------------------------------------------------------------ CLI
+def run(*args, env_extra=None):
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+
+
+def test_cli_facts_writes_new_file_and_show_prints_summary(tmp_path):
+    env = {"BPFSTAB_CACHE": str(tmp_path / "cache")}
+    src = kernels.BUNDLED_DIR / "debian-6.12.107+deb13-amd64.bpfk"
+    user_copy = tmp_path / "mine.bpfk"
+    shutil.copy(src, user_copy)
+    before = user_copy.read_bytes()
+    r = run("kernel", "facts", str(user_copy), "--source", str(TREE), "--config", str(CONFIG), env_extra=env)
+    assert r.returncode == 2 and "give -o" in r.stderr and "Traceback" not in r.stderr
+    assert user_copy.read_bytes() == before                     # never modified without -o
+    out = tmp_path / "with-facts.bpfk"
+    r = run("kernel", "facts", str(user_copy), "--source", str(TREE), "--config", str(CONFIG), "-o", str(out),
+            env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(out)
+    snap = kernels.load_snapshot(out)
+    assert snap.facts["source"].version == "6.99.3"
+    assert any("differs from the kernel release" in w for w in snap.facts["source"].warnings)
+    r = run("kernel", "show", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "facts from source: tree 6.99.3" in r.stdout
+
+
+def test_cli_facts_bad_source(tmp_path):
+    r = run("kernel", "facts", "6.12", "--source", str(tmp_path / "missing"), "-o", str(tmp_path / "x.bpfk"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "missing" in r.stderr
+
+
+# ------------------------------------------------------------------------------ bundled snapshots
+def _bundled(version):
+    snap = kernels.resolve_kernel(version)
+    kf = snap.facts.get("source")
+    if kf is None:
+        pytest.skip(f"bundled {version} snapshot carries no source facts")
+    return snap, kf
+
+
+def test_bundled_612_xdp_metadata_kfuncs_only_for_xdp():
+    snap, kf = _bundled("6.12")
+    m = snap.merged_facts
+    for k in ("bpf_xdp_metadata_rx_timestamp", "bpf_xdp_metadata_rx_hash"):
+        assert set(kf.kfunc_prog_types[k]) == {"BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_EXT"}
+        assert m.kfunc_allowed(k, "BPF_PROG_TYPE_XDP")[0] is True
+        assert m.kfunc_allowed(k, "BPF_PROG_TYPE_SCHED_CLS")[0] is False
+
+
+@pytest.mark.parametrize("version", ["6.12", "7.2"])
+def test_bundled_dynptr_kfuncs(version):
+    snap, kf = _bundled(version)
+    m = snap.merged_facts
+    assert m.kfunc_allowed("bpf_dynptr_from_xdp", "BPF_PROG_TYPE_XDP")[0] is True
+    assert m.kfunc_allowed("bpf_dynptr_from_xdp", "BPF_PROG_TYPE_SCHED_CLS")[0] is False
+    assert m.kfunc_allowed("bpf_dynptr_from_skb", "BPF_PROG_TYPE_SCHED_CLS")[0] is True
+    assert m.kfunc_allowed("bpf_dynptr_from_skb", "BPF_PROG_TYPE_XDP")[0] is False
+
+
+@pytest.mark.parametrize("version", ["6.1", "6.12", "7.2"])
+def test_bundled_task_acquire_for_tracing_and_lsm(version):
+    snap, kf = _bundled(version)
+    types = set(kf.kfunc_prog_types["bpf_task_acquire"])
+    assert {"BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_LSM"} <= types
+    assert "BPF_PROG_TYPE_SOCKET_FILTER" not in types
+    assert kf.kfunc_flags["bpf_task_acquire"] and "KF_ACQUIRE" in kf.kfunc_flags["bpf_task_acquire"]
+
+
+@pytest.mark.parametrize("version", ["5.10", "6.1", "6.12", "7.2"])
+def test_bundled_helper_basics(version):
+    snap, kf = _bundled(version)
+    h = kf.helper_prog_types
+    assert "BPF_FUNC_xdp_adjust_head" in h["BPF_PROG_TYPE_XDP"]
+    assert "BPF_FUNC_xdp_adjust_head" not in h["BPF_PROG_TYPE_SCHED_CLS"]
+    assert "BPF_FUNC_skb_load_bytes" not in h["BPF_PROG_TYPE_XDP"]
+    assert "BPF_FUNC_map_lookup_elem" in h["BPF_PROG_TYPE_SOCKET_FILTER"]
+    assert "BPF_FUNC_get_current_pid_tgid" in h["BPF_PROG_TYPE_KPROBE"]
+    # every helper the source offers exists in that kernel's BTF enum
+    ids = set(snap.helpers)
+    for pt, names in h.items():
+        assert set(names) <= ids, (pt, sorted(set(names) - ids))
+
+
+def test_bundled_kfunc_coverage_is_recorded():
+    for version in ("6.1", "6.12", "7.2"):
+        snap, kf = _bundled(version)
+        cov = ks.kfunc_coverage(snap, kf)
+        assert cov["known"] / cov["total"] >= 0.9, (version, cov["unknown"][:20])

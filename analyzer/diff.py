@@ -13,6 +13,12 @@ contexts and struct_ops types of two `KernelSnapshot`s and returns a list of `Ch
   Breaking: the old name is gone.
 * kfunc flags: gaining a flag that narrows callers (see NARROWING_FLAGS) is breaking; losing one is
   not; flags unknown (None) on either side are not compared.
+* kfunc flags unknown in the kernel's .BTF_ids (None) are taken from the snapshot's source/probe
+  facts (BTF_ID_FLAGS in the kernel source) when it has them; the detail names where they came from.
+* kfunc hooks: the program types that may call a kfunc (facts: kfunc sets and their registrations),
+  compared only when both kernels know the kfunc's program types. Losing a program type is breaking.
+* helper hooks: per helper, the program types whose get_func_proto offers it (facts), over the
+  program types both kernels know. Losing a program type is breaking.
 * enums (prog/attach/map types, helpers): added not breaking, removed breaking.
 * contexts: members of the UAPI ctx struct (struct __sk_buff, ...) and of the kernel-side struct
   (struct sk_buff, ...), anonymous struct/union members flattened with their offsets.
@@ -26,6 +32,8 @@ from btf import compat, render
 from btf import kinds as K
 from btf.btf_ids import KF_FLAGS
 from btf.errors import InputError
+from analyzer.facts import ALL_PROG_TYPES
+from analyzer.sections import short_prog_type
 from analyzer.versions import release_key
 
 KINDS = ("kfunc", "prog_type", "attach_type", "map_type", "helper", "context", "struct_ops")
@@ -180,11 +188,42 @@ def names_similar(a: str, b: str):
     return None
 
 
-def _flag_change(ko, kn):
-    """Change fields for a KF_ flag difference, or None."""
-    if ko.flags is None or kn.flags is None or ko.flags == kn.flags:
-        return None
-    of, nf = set(ko.flag_names), set(kn.flag_names)
+def _facts(snap):
+    """The snapshot's merged source/probe facts, or None when it has none."""
+    return snap.merged_facts if getattr(snap, "facts", None) else None
+
+
+_ORIGIN_WORDS = {".BTF_ids": "the kernel's .BTF_ids", "source": "kernel source", "probe": "probe"}
+
+
+def _origin_words(snap, origin):
+    what = _ORIGIN_WORDS.get(origin, str(origin))
+    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe") else None
+    return f"{what} ({kf.detail})" if kf is not None and kf.detail else what
+
+
+def _flag_set(snap, k):
+    """(set of KF_ names or None, origin): .BTF_ids pairs first, else the snapshot's facts."""
+    if k.flags is not None:
+        return set(k.flag_names), ".BTF_ids"
+    facts = _facts(snap)
+    got = facts.kfunc_flags.get(k.name) if facts is not None else None
+    if got is None:
+        return None, None
+    return set(got[0]), got[1]
+
+
+def _flag_change(ko, kn, old=None, new=None):
+    """Change fields for a KF_ flag difference, or None. `old`/`new` (snapshots) supply flags from their
+    source/probe facts when the .BTF_ids pairs do not have them."""
+    if old is None or new is None:
+        if ko.flags is None or kn.flags is None or ko.flags == kn.flags:
+            return None
+        of, nf, oo, no = set(ko.flag_names), set(kn.flag_names), ".BTF_ids", ".BTF_ids"
+    else:
+        (of, oo), (nf, no) = _flag_set(old, ko), _flag_set(new, kn)
+        if of is None or nf is None or of == nf:
+            return None
     gained, lost = sorted(nf - of, key=_flag_order), sorted(of - nf, key=_flag_order)
     narrowing = [f for f in gained if f in NARROWING_FLAGS or f not in INFORMATIONAL_FLAGS]
     parts = []
@@ -198,7 +237,88 @@ def _flag_change(ko, kn):
         parts.append(f"{', '.join(narrowing)} {why}")
     elif gained:
         parts.append("gained flags do not restrict callers")
-    return bool(narrowing), "; ".join(parts)
+    if old is not None and (oo, no) != (".BTF_ids", ".BTF_ids"):
+        parts.append(f"flags per {_origin_words(old, oo)} on {old.release}; "
+                     f"{_origin_words(new, no)} on {new.release}")
+    return bool(narrowing), "; ".join(parts), _names_text(of), _names_text(nf)
+
+
+def _names_text(names):
+    return "|".join(sorted(names, key=_flag_order)) if names else "0"
+
+
+def _types_text(types):
+    if ALL_PROG_TYPES in types:
+        return "every program type"
+    return ", ".join(short_prog_type(t) for t in sorted(types)) or "none"
+
+
+def _hook_change(kind, name, ot, oo, nt, no, old, new):
+    """One 'hooks' Change from program-type sets on each side, or None when equal."""
+    ot, nt = set(ot), set(nt)
+    if ot == nt:
+        return None
+    if ALL_PROG_TYPES in ot and ALL_PROG_TYPES in nt:
+        return None
+    if ALL_PROG_TYPES in nt:
+        gained, lost = ["every program type"], []
+    elif ALL_PROG_TYPES in ot:
+        gained, lost = [], [f"every program type except {_types_text(nt)}"]
+    else:
+        gained = [short_prog_type(t) for t in sorted(nt - ot)]
+        lost = [short_prog_type(t) for t in sorted(ot - nt)]
+    parts = []
+    if lost:
+        parts.append("no longer callable from " + ", ".join(lost))
+    if gained:
+        parts.append("newly callable from " + ", ".join(gained))
+    parts.append(f"per {_origin_words(old, oo)} on {old.release}; {_origin_words(new, no)} on {new.release}")
+    return Change(kind, name, "hooks", bool(lost), _types_text(ot), _types_text(nt), "; ".join(parts))
+
+
+def diff_kfunc_hooks(old, new, names) -> list:
+    """Program types gaining or losing a kfunc, where both kernels' facts know its program types."""
+    fo, fn = _facts(old), _facts(new)
+    if fo is None or fn is None:
+        return []
+    out = []
+    for name in names:
+        go, gn = fo.kfunc_prog_types.get(name), fn.kfunc_prog_types.get(name)
+        if go is None or gn is None:
+            continue
+        c = _hook_change("kfunc", name, go[0], go[1], gn[0], gn[1], old, new)
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def diff_helper_hooks(old, new) -> list:
+    """Per helper, program types gaining or losing it, over the program types both kernels' facts know."""
+    fo, fn = _facts(old), _facts(new)
+    if fo is None or fn is None:
+        return []
+    both = sorted(set(fo.helper_prog_types) & set(fn.helper_prog_types))
+    if not both:
+        return []
+    per_helper = {}         # helper -> [old types, new types, old origins, new origins]
+    for pt in both:
+        (oh, oo), (nh, no) = fo.helper_prog_types[pt], fn.helper_prog_types[pt]
+        for h in oh | nh:
+            if h not in old.helpers or h not in new.helpers:
+                continue        # a helper new to the enum is reported as "added"
+            e = per_helper.setdefault(h, [set(), set(), oo, no])
+            if h in oh:
+                e[0].add(pt)
+            if h in nh:
+                e[1].add(pt)
+    out = []
+    for h in sorted(per_helper, key=lambda n: (new.helpers.get(n, old.helpers.get(n, 1 << 20)), n)):
+        ot, nt, oo, no = per_helper[h]
+        c = _hook_change("helper", h, ot, oo, nt, no, old, new)
+        if c is not None:
+            c.detail += f" (over the {len(both)} program types both kernels' facts cover)"
+            out.append(c)
+    return out
 
 
 def _flag_order(name):
@@ -268,9 +388,10 @@ def diff_kfuncs(old, new) -> list:
             else:
                 out.append(Change("kfunc", name, "prototype", True, ko.proto, kn.proto,
                                   f"incompatible for programs built against the old prototype: {why}"))
-        fc = _flag_change(ko, kn)
+        fc = _flag_change(ko, kn, old, new)
         if fc is not None:
-            out.append(Change("kfunc", name, "flags", fc[0], _flags_text(ko), _flags_text(kn), fc[1]))
+            out.append(Change("kfunc", name, "flags", fc[0], fc[2], fc[3], fc[1]))
+    out += diff_kfunc_hooks(old, new, sorted(set(ok) & set(nk)))
     return out
 
 
@@ -428,6 +549,7 @@ def diff_kernels(old, new, only=None) -> list:
         out += _diff_enum("map_type", old.map_types, new.map_types, "bpf_map_type")
     if "helper" in want:
         out += _diff_enum("helper", old.helpers, new.helpers, "bpf_func_id")
+        out += diff_helper_hooks(old, new)
     if "context" in want:
         out += diff_contexts(old, new)
     if "struct_ops" in want:

@@ -7,6 +7,10 @@ disagreement with the real log's first line next to our findings.
 
     python3 bench/agreement/compare.py [--mode fixup-maps|as-shipped] [--markdown] [--objects DIR]...
 
+Each kernel row says which facts its snapshot carries (source/probe: helpers per program type, kfunc
+hooks; analyzer/facts.py): without them those rules are not applied. Host results are compared only
+when recorded on the kernel this machine runs now.
+
 Objects are matched by sha256 and program name, so the paths in the results need not exist: any
 directory holding the same objects works (tests/realload/build/objects after extract.py, and
 corpus/programs).
@@ -104,13 +108,18 @@ def main():
     for path in files:
         release = os.path.basename(path)[:-len(suffix)]
         spec = "running" if release.startswith("host-") else "debian-" + release
+        if spec == "running" and release[len("host-"):] != os.uname().release:
+            print(f"skip {release}: recorded on another host kernel (this one is {os.uname().release})",
+                  file=sys.stderr)
+            continue
         try:
             kernel = resolve_kernel(spec)
         except Exception as e:                 # the host kernel only exists on the machine that ran it
             print(f"skip {release}: {e}", file=sys.stderr)
             continue
+        facts = "+".join(sorted(getattr(kernel, "facts", {}))) or "none"
         rows = compare(path, objects, kernel)
-        agree = unknown = 0
+        agree = unknown = false_loads = false_fails = 0
         per_class = collections.Counter()
         for rec, mine in rows:
             real = "loads" if rec["loaded"] else "fails"
@@ -123,20 +132,24 @@ def main():
             agree += ok
             per_class[(cls, ok)] += 1
             if not ok:
+                false_loads += mine.verdict == "loads"
+                false_fails += mine.verdict == "fails"
                 first = (rec.get("first_warn") or rec.get("error") or "").strip()
                 codes = ",".join(f.code for f in mine.findings if f.severity in ("error", "unknown")) or "-"
                 disagreements.append((release, os.path.basename(rec["object"]), rec["program"], real,
                                       mine.verdict, cls, codes, first[:140]))
         judged = len(rows) - unknown
-        table.append((release, len(rows), judged, agree, unknown))
+        table.append((release, len(rows), judged, agree, unknown, false_loads, false_fails, facts))
         for k, v in per_class.items():
             classes[(release,) + k] += v
     out = sys.stdout
     if args.markdown:
-        out.write("| kernel | programs | judged | agree | agreement | unknown |\n|---|---|---|---|---|---|\n")
-        for rel, n, judged, agree, unknown in table:
+        out.write("| kernel | kernel facts | programs | judged | agree | agreement | unknown "
+                  "| predicted loads, really failed | predicted fails, really loaded |\n"
+                  "|---|---|---|---|---|---|---|---|---|\n")
+        for rel, n, judged, agree, unknown, fl, ff, facts in table:
             pct = 100.0 * agree / judged if judged else 0.0
-            out.write(f"| {rel} | {n} | {judged} | {agree} | {pct:.1f} % | {unknown} |\n")
+            out.write(f"| {rel} | {facts} | {n} | {judged} | {agree} | {pct:.1f} % | {unknown} | {fl} | {ff} |\n")
         out.write("\n| kernel | real outcome class | agree | disagree |\n|---|---|---|---|\n")
         rels = sorted({k[0] for k in classes})
         for rel in rels:
@@ -148,9 +161,10 @@ def main():
         for d in disagreements[:args.disagreements]:
             out.write("| " + " | ".join(str(x).replace("|", "\\|") for x in d) + " |\n")
     else:
-        for rel, n, judged, agree, unknown in table:
+        for rel, n, judged, agree, unknown, fl, ff, facts in table:
             pct = 100.0 * agree / judged if judged else 0.0
-            out.write(f"{rel:28} programs {n:4}  judged {judged:4}  agree {agree:4}  {pct:5.1f} %  unknown {unknown}\n")
+            out.write(f"{rel:28} programs {n:4}  judged {judged:4}  agree {agree:4}  {pct:5.1f} %  unknown {unknown}"
+                      f"  false-loads {fl}  false-fails {ff}  facts {facts}\n")
         out.write(f"\n{len(disagreements)} disagreements:\n")
         for d in disagreements[:args.disagreements]:
             out.write("  " + "  ".join(str(x) for x in d) + "\n")

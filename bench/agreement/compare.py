@@ -91,19 +91,50 @@ def compare(results_file, objects_by_sha, kernel):
     return rows
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mode", choices=("fixup-maps", "as-shipped"), default="fixup-maps")
-    ap.add_argument("--objects", action="append",
-                    default=[os.path.join(ROOT, "tests/realload/build/objects"),
-                             os.path.join(ROOT, "corpus/programs")])
-    ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--disagreements", type=int, default=200, help="how many to list")
-    args = ap.parse_args()
-    objects = index_objects(args.objects)
-    suffix = ".fixup-maps.jsonl" if args.mode == "fixup-maps" else ".jsonl"
+def verifier_message(rec):
+    """The verifier's own last words in the real log (the line before 'processed N insns'), or ''."""
+    lines = [ln.strip() for ln in (rec.get("log") or "").splitlines()]
+    for i, ln in enumerate(lines):
+        if ln.startswith("processed ") and " insns" in ln and i > 0:
+            return lines[i - 1]
+    return ""
+
+
+def cause(rec, mine, kernel):
+    """Why bpfstab and the real load disagree, from the real log and our findings (never the case's name)."""
+    words = verifier_message(rec)
+    cls = real_class(rec)
+    has_facts = bool(getattr(kernel, "facts", None))
+    if mine.verdict == "loads" and cls == "helper" and re.search(r"cannot use helper|unknown func", words):
+        return ("helper not offered to the program type; " +
+                ("the snapshot's facts say it is (facts gap)" if has_facts else
+                 "the snapshot carries no source/probe facts, so the rule is not applied"))
+    if mine.verdict == "loads" and re.search(r"calling kernel function .* is not allowed", words):
+        return ("kfunc not registered for the program type's hook; " +
+                ("the snapshot's facts say it is (facts gap)" if has_facts else
+                 "the snapshot carries no source/probe facts, so the rule is not applied"))
+    if mine.verdict == "loads" and rec.get("errno") == 1 and not words:        # EPERM, no verifier log
+        return "refused with EPERM and an empty verifier log: the loading environment, not the program"
+    if mine.verdict == "loads" and re.search(r"unbounded memory access|invalid access to|min value is negative|"
+                                             r"invalid mem access|R\d+ .*(out of bounds|invalid)", words):
+        return f"verifier value tracking ({words[:80]}): verifier semantics are not modelled"
+    return "unexplained: " + (words or (rec.get("first_warn") or rec.get("error") or "")).strip()[:100]
+
+
+def result_files(mode):
+    suffix = ".fixup-maps.jsonl" if mode == "fixup-maps" else ".jsonl"
     files = [f for f in sorted(glob.glob(os.path.join(ROOT, "bench/agreement/results", "*" + suffix)))
-             if args.mode == "fixup-maps" or ".fixup-maps." not in f]
+             if mode == "fixup-maps" or ".fixup-maps." not in f]
+    return suffix, files
+
+
+def agreement(mode, object_dirs):
+    """Score every results file of `mode` against bpfstab check. Returns (table, classes, disagreements):
+    table rows (release, programs, judged, agree, unknown, false loads, false fails, facts), outcome classes
+    {(release, class, True|False|"unknown"): n}, disagreements (release, object, program, real, ours,
+    class, our codes, real first message, cause)."""
+    objects = index_objects(object_dirs)
+    suffix, files = result_files(mode)
     table, classes, disagreements = [], collections.Counter(), []
     for path in files:
         release = os.path.basename(path)[:-len(suffix)]
@@ -137,37 +168,55 @@ def main():
                 first = (rec.get("first_warn") or rec.get("error") or "").strip()
                 codes = ",".join(f.code for f in mine.findings if f.severity in ("error", "unknown")) or "-"
                 disagreements.append((release, os.path.basename(rec["object"]), rec["program"], real,
-                                      mine.verdict, cls, codes, first[:140]))
+                                      mine.verdict, cls, codes, first[:140], cause(rec, mine, kernel)))
         judged = len(rows) - unknown
         table.append((release, len(rows), judged, agree, unknown, false_loads, false_fails, facts))
         for k, v in per_class.items():
             classes[(release,) + k] += v
+    return table, classes, disagreements
+
+
+def write_markdown(out, table, classes, disagreements, limit=200):
+    out.write("| kernel | kernel facts | programs | judged | agree | agreement | unknown "
+              "| predicted loads, really failed | predicted fails, really loaded |\n"
+              "|---|---|---|---|---|---|---|---|---|\n")
+    for rel, n, judged, agree, unknown, fl, ff, facts in table:
+        pct = 100.0 * agree / judged if judged else 0.0
+        out.write(f"| {rel} | {facts} | {n} | {judged} | {agree} | {pct:.1f} % | {unknown} | {fl} | {ff} |\n")
+    out.write("\n| kernel | real outcome class | agree | disagree |\n|---|---|---|---|\n")
+    for rel in sorted({k[0] for k in classes}):
+        for cls in sorted({k[1] for k in classes if k[0] == rel}):
+            a, d = classes.get((rel, cls, True), 0), classes.get((rel, cls, False), 0)
+            out.write(f"| {rel} | {cls} | {a} | {d} |\n")
+    out.write(f"\n{len(disagreements)} disagreements, each with its cause:\n\n"
+              "| kernel | object | program | real | bpfstab | class | our findings | real first message | cause |\n"
+              "|---|---|---|---|---|---|---|---|---|\n")
+    for d in disagreements[:limit]:
+        out.write("| " + " | ".join(str(x).replace("|", "\\|") for x in d) + " |\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", choices=("fixup-maps", "as-shipped"), default="fixup-maps")
+    ap.add_argument("--objects", action="append",
+                    help="directories holding the objects (default: tests/realload/build/objects and "
+                         "corpus/programs)")
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--disagreements", type=int, default=200, help="how many to list")
+    args = ap.parse_args()
+    dirs = args.objects or [os.path.join(ROOT, "tests/realload/build/objects"), os.path.join(ROOT, "corpus/programs")]
+    table, classes, disagreements = agreement(args.mode, dirs)
     out = sys.stdout
     if args.markdown:
-        out.write("| kernel | kernel facts | programs | judged | agree | agreement | unknown "
-                  "| predicted loads, really failed | predicted fails, really loaded |\n"
-                  "|---|---|---|---|---|---|---|---|---|\n")
-        for rel, n, judged, agree, unknown, fl, ff, facts in table:
-            pct = 100.0 * agree / judged if judged else 0.0
-            out.write(f"| {rel} | {facts} | {n} | {judged} | {agree} | {pct:.1f} % | {unknown} | {fl} | {ff} |\n")
-        out.write("\n| kernel | real outcome class | agree | disagree |\n|---|---|---|---|\n")
-        rels = sorted({k[0] for k in classes})
-        for rel in rels:
-            for cls in sorted({k[1] for k in classes if k[0] == rel}):
-                a, d = classes.get((rel, cls, True), 0), classes.get((rel, cls, False), 0)
-                out.write(f"| {rel} | {cls} | {a} | {d} |\n")
-        out.write("\n| kernel | object | program | real | bpfstab | class | our findings | real first message |\n"
-                  "|---|---|---|---|---|---|---|---|\n")
-        for d in disagreements[:args.disagreements]:
-            out.write("| " + " | ".join(str(x).replace("|", "\\|") for x in d) + " |\n")
-    else:
-        for rel, n, judged, agree, unknown, fl, ff, facts in table:
-            pct = 100.0 * agree / judged if judged else 0.0
-            out.write(f"{rel:28} programs {n:4}  judged {judged:4}  agree {agree:4}  {pct:5.1f} %  unknown {unknown}"
-                      f"  false-loads {fl}  false-fails {ff}  facts {facts}\n")
-        out.write(f"\n{len(disagreements)} disagreements:\n")
-        for d in disagreements[:args.disagreements]:
-            out.write("  " + "  ".join(str(x) for x in d) + "\n")
+        write_markdown(out, table, classes, disagreements, args.disagreements)
+        return
+    for rel, n, judged, agree, unknown, fl, ff, facts in table:
+        pct = 100.0 * agree / judged if judged else 0.0
+        out.write(f"{rel:28} programs {n:4}  judged {judged:4}  agree {agree:4}  {pct:5.1f} %  unknown {unknown}"
+                  f"  false-loads {fl}  false-fails {ff}  facts {facts}\n")
+    out.write(f"\n{len(disagreements)} disagreements:\n")
+    for d in disagreements[:args.disagreements]:
+        out.write("  " + "  ".join(str(x) for x in d) + "\n")
 
 
 if __name__ == "__main__":

@@ -254,36 +254,47 @@ def test_kfuncs_hostile_fact_and_prototype_escaped():
 
 
 # ------------------------------------------------------------------------------ CLI
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+def cli(capsys, *args):
+    """bpfstab in this process (the snapshots stay loaded): (exit code, stdout, stderr)."""
+    from analyzer.cli import main
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "html", "json"])
-def test_cli_format_and_output_file(fmt, tmp_path):
+def test_cli_format_and_output_file(fmt, tmp_path, capsys):
     out = tmp_path / f"diff.{fmt}"
-    r = run("diff", "6.12", "7.2", "--only", "kfuncs", "--format", fmt, "-o", str(out))
-    assert r.returncode == 0 and r.stdout == "", r.stderr
+    code, stdout, err = cli(capsys, "diff", "6.12", "7.2", "--only", "kfuncs", "--format", fmt, "-o", str(out))
+    assert code == 0 and stdout == "", err
     text = out.read_text()
     assert "bpf_session_cookie" in text.replace("\\_", "_")
     if fmt == "json":
         assert json.loads(text)["schema"] == "bpfstab.diff/1"
-    r = run("timeline", "6.12", "7.2", "--kfunc", "bpf_session_cookie", "--format", fmt)
-    assert r.returncode == 0 and "bpf_session_cookie" in r.stdout.replace("\\_", "_")
-    r = run("kfuncs", "6.1", "--format", fmt, "-o", str(out))
-    assert r.returncode == 0 and "bpf_key_put" in out.read_text().replace("\\_", "_")
+    elif fmt == "html":
+        self_contained(text)
+    code, stdout, _ = cli(capsys, "timeline", "6.12", "7.2", "--kfunc", "bpf_session_cookie", "--format", fmt)
+    assert code == 0 and "bpf_session_cookie" in stdout.replace("\\_", "_")
+    code, _, _ = cli(capsys, "kfuncs", "6.1", "--format", fmt, "-o", str(out))
+    assert code == 0 and "bpf_key_put" in out.read_text().replace("\\_", "_")
 
 
-def test_cli_hook_uses_facts_of_a_snapshot_file(tmp_path):
-    snap = with_facts(fresh("6.12"))
-    path = kernels.save_snapshot(snap, tmp_path / "k.bpfk")
-    r = run("kfuncs", str(path), "--hook", "xdp", "--format", "json")
-    assert r.returncode == 0, r.stderr
-    doc = json.loads(r.stdout)
+def test_cli_hook_uses_the_snapshots_facts(monkeypatch, capsys):
+    snap = with_facts(fresh("6.12"))          # (facts surviving a snapshot file: tests/test_facts.py)
+    monkeypatch.setattr(kernels, "resolve_kernel", lambda spec, quiet=False: snap)
+    code, stdout, err = cli(capsys, "kfuncs", "6.12", "--hook", "xdp", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(stdout)
     allowed = {x["name"] for x in doc["kfuncs"] if x["hook_allowed"]}
     assert allowed == {"bpf_dynptr_from_xdp", "bpf_dynptr_from_skb", "bpf_rcu_read_lock"}
-    r = run("kfuncs", str(path), "--hook", "nosuchtype")
+
+
+def test_cli_bad_hook_and_output_exit_2():
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+    r = run("kfuncs", "6.1", "--hook", "nosuchtype")
     assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1
     assert r.stderr.startswith("bpfstab: error: nosuchtype: not a program type of kernel")
-    r = run("diff", "6.1", "6.12", "-o", str(tmp_path / "no" / "such" / "dir.txt"))
-    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "dir.txt" in r.stderr
+    r = run("diff", "6.1", "6.12", "--format", "html", "-o", "/nonexistent-dir/x/diff.html")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "diff.html" in r.stderr

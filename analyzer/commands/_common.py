@@ -15,7 +15,7 @@ def add_input_args(p):
                    help="program type for a section libbpf does not know (e.g. tun_rss_steering=socket_filter)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cflags", default="", metavar="FLAGS",
-                   help="extra clang flags for C sources, e.g. \"-I include -DFOO\" (the defaults are "
+                   help="extra clang flags for C sources, e.g. --cflags=\"-I include -DFOO\" (the defaults are "
                         "build.sh's: -target bpf -O2 -D__TARGET_ARCH_x86 -I<dir of the file>)")
 
 

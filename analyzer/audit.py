@@ -18,7 +18,8 @@ one program but every package shipping a copy counts as a dependent package).
 
 JSON schema "bpfstab.audit/1":
     {"schema": "bpfstab.audit/1",
-     "kernels": [{"id", "release", "arch", "source"}],        # sorted by release
+     "kernels": [{"id", "release", "arch", "source", "modules": int}],   # sorted by release; modules:
+                                                              # module BTFs in the snapshot (0: vmlinux only)
      "totals": {"packages", "objects", "programs", "kfunc_users", "kfuncs"},
      "kfuncs": [{                                             # ranked: packages, then programs, then name
         "rank": int, "name": str,
@@ -135,18 +136,20 @@ def audit(objects, kernels):
     rows.sort(key=lambda r: (-r["package_count"], -r["program_count"], r["name"]))
     for i, r in enumerate(rows, 1):
         r["rank"] = i
-    return {"schema": SCHEMA, "kernels": [kernel_info(k) for k in ks],
+    return {"schema": SCHEMA, "kernels": [dict(kernel_info(k), modules=len(k.module_names)) for k in ks],
             "totals": {"packages": len({package_of(o.name)[0] for o in objects}),
                        "objects": len({getattr(o, "duplicate_of", None) or o.name for o in objects}),
                        "programs": len(programs), "kfunc_users": len(prog_users), "kfuncs": len(rows)},
             "kfuncs": rows}
 
 
-def history_text(row, releases):
-    """One line: 'added in 6.12; prototype changed 6.12->7.2 (BREAKING); removed in 7.2'."""
+def history_text(row, releases, vmlinux_only=False):
+    """One line: 'added in 6.12; prototype 6.12 → 7.2 (BREAKING); removed in 7.2'. vmlinux_only: no
+    given snapshot carries module BTF, so a module kfunc cannot be seen."""
     parts = []
     if not row["present"]:
-        parts.append("in none of the given kernels")
+        parts.append("in none of the given kernels" + (" (vmlinux BTF only: a module kfunc is not seen)"
+                                                        if vmlinux_only else ""))
     else:
         parts.append(f"added in {releases[row['added_in']]}" if row["added_in"]
                      else f"present from {releases[row['first']]}")

@@ -8,10 +8,11 @@ from .check_html import environment
 
 def render(doc):
     env = environment(autoescape=True)
+    vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in doc["kernels"]}
     rows = []
     for r in doc["kfuncs"]:
-        rows.append(dict(r, history=history_text(r, rel), guards=guard_text(r["calls"]),
+        rows.append(dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]),
                          protos=_protos(r, rel)))
     return env.get_template("audit.html.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
                                                     totals=doc["totals"])

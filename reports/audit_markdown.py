@@ -12,8 +12,9 @@ def render(doc):
     env = environment(autoescape=False)
     env.filters["md"] = md
     env.filters["htmltext"] = htmltext
+    vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in doc["kernels"]}
-    rows = [dict(r, history=history_text(r, rel), guards=guard_text(r["calls"]), protos=_protos(r, rel))
+    rows = [dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]), protos=_protos(r, rel))
             for r in doc["kfuncs"]]
     return env.get_template("audit.md.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
                                                   totals=doc["totals"])

@@ -12,6 +12,7 @@ def _table(rows, header):
 
 def render(doc):
     ks = doc["kernels"]
+    vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in ks}
     t = doc["totals"]
     out = [f"kfunc audit: {t['kfuncs']} kfuncs used by {t['kfunc_users']} of {t['programs']} programs "
@@ -19,14 +20,14 @@ def render(doc):
            f"{'s' if len(ks) != 1 else ''}: {', '.join(k['release'] for k in ks) or 'none'}", ""]
     header = ["rank", "kfunc", "packages", "programs", "calls", "prog types", "history"]
     rows = [[r["rank"], r["name"], r["package_count"], r["program_count"], guard_text(r["calls"]),
-             ",".join(r["prog_types"]) or "-", history_text(r, rel)] for r in doc["kfuncs"]]
+             ",".join(r["prog_types"]) or "-", history_text(r, rel, vmlinux_only)] for r in doc["kfuncs"]]
     out += _table(rows, header) if rows else ["(no kfunc is used by the inputs)"]
     for r in doc["kfuncs"]:
         out.append("")
         out.append(f"{r['rank']}. {r['name']}: {r['package_count']} package{'s' if r['package_count'] != 1 else ''}"
                    f" ({', '.join(r['packages'])}), {r['program_count']} program"
                    f"{'s' if r['program_count'] != 1 else ''}; {guard_text(r['calls'])}")
-        out.append(f"   history: {history_text(r, rel)}")
+        out.append(f"   history: {history_text(r, rel, vmlinux_only)}")
         protos = {}
         for kid, pk in r["per_kernel"].items():
             if pk["proto"]:
@@ -41,6 +42,8 @@ def render(doc):
                        f"{' BREAKING' if c['breaking'] else ''}: {c['detail']}")
         for u in r["users"]:
             g = "strong" if not u["weak"] else ("weak, guarded" if u["guarded"] else "weak, NOT guarded")
+            if u["weak"] and u.get("unguarded_on"):
+                g += " (call reachable on " + ", ".join(rel.get(k, k) for k in u["unguarded_on"]) + ")"
             at = f" at {', '.join(u['lines'][:3])}" if u["lines"] else ""
             out.append(f"   - {u['object']}:{u['program']} ({u['prog_type'] or '?'}; {g}){at}")
     return "\n".join(out) + "\n"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Summarize real-load ground truth: bench/agreement/results/*.jsonl -> markdown.
 
-usage: summarize.py RESULTS_DIR
+usage: summarize.py RESULTS_DIR [--agreement [--objects DIR]...]
+
+--agreement adds, first, bpfstab check's agreement with these real loads (compare.py, --fixup-maps
+results): per kernel, per real outcome class, and every disagreement with its cause.
 """
 from __future__ import annotations
 
@@ -23,8 +26,30 @@ def origin(r: dict) -> str:
     return "corpus" if "corpus/programs" in o else "shipped"
 
 
+def agreement_section(object_dirs) -> str:
+    import io
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import compare  # noqa: E402
+    table, classes, disagreements = compare.agreement("fixup-maps", object_dirs)
+    buf = io.StringIO()
+    buf.write("## Agreement with `bpfstab check` (fixup-maps runs; `compare.py --markdown`)\n\n")
+    compare.write_markdown(buf, table, classes, disagreements)
+    return buf.getvalue()
+
+
 def main() -> int:
-    d = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/agreement/results")
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="?", default="bench/agreement/results")
+    ap.add_argument("--agreement", action="store_true")
+    ap.add_argument("--objects", action="append")
+    args = ap.parse_args()
+    d = Path(args.results)
+    if args.agreement:
+        root = Path(__file__).resolve().parents[2]
+        dirs = args.objects or [str(root / "tests/realload/build/objects"), str(root / "corpus/programs")]
+        print(agreement_section(dirs))
+        print("## Real loads\n")
     files = sorted(d.glob("*.jsonl"))
     out = []
     out.append("| results file | kernel | programs | loaded | failed | shipped loaded/total "

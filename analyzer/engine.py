@@ -281,7 +281,7 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
         if facts is not None:
             allowed, origin = facts.kfunc_allowed(kf.name, prog_type)
             if allowed is False:
-                out.append(_kfunc_hook_denied(state, kf.name, prog_type, origin, loc))
+                out.append(_kfunc_hook_denied(state, kf.name, prog_type, origin, loc, r.weak))
                 continue        # fetch_kfunc_meta fails before the flags are looked at
         flags, flags_from = _kfunc_flags(state, kf)
         if flags is None:
@@ -322,15 +322,17 @@ def _short_types(types, limit=6):
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _kfunc_hook_denied(state, name, prog_type, origin, loc):
+def _kfunc_hook_denied(state, name, prog_type, origin, loc, weak=False):
     types, _ = state.facts.kfunc_prog_type_list(name)
     where = _short_types(types) if types else "no program type"
+    hint = (f"call '{name}' only from a program type it is registered for ({where}), or use a helper/kfunc "
+            "offered to this program type")
+    if weak:        # libbpf resolved it, so bpf_ksym_exists() is true and prunes nothing
+        hint += f"; a bpf_ksym_exists({name}) guard does not help, the kfunc exists on this kernel"
     return Finding("KFUNC_HOOK_DENIED",
                    f"kfunc '{name}' is not registered for {short_prog_type(prog_type)} programs on kernel "
                    f"{state.kernel.release} (per {state.origin_text(origin)}; registered for: {where}): "
-                   f"'calling kernel function {name} is not allowed'", location=loc,
-                   hint=f"call '{name}' only from a program type it is registered for ({where}), or use "
-                        "a helper/kfunc offered to this program type",
+                   f"'calling kernel function {name} is not allowed'", location=loc, hint=hint,
                    detail={"kfunc": name, "origin": origin})
 
 

@@ -140,3 +140,19 @@ def test_kf_flags_from_source_when_btf_ids_have_none(k612):
     assert engine._kfunc_flags(state, kf) == (0, ".BTF_ids")
     assert engine._kfunc_flags(state, Kfunc(name="crash_kexec", btf_id=1, proto=""))[0] == engine.KF_DESTRUCTIVE
     assert engine._kfunc_flags(state, Kfunc(name="not_in_facts", btf_id=1, proto="")) == (None, None)
+
+
+def test_weak_kfunc_that_resolves_is_still_refused_by_hook(k612):
+    # Synthetic probe record (not a real kernel's): bpf_task_from_pid registered for XDP only. The weak,
+    # bpf_ksym_exists-guarded call resolves on 6.12, so the guard is true and the call is reachable.
+    snap = kernel_with_facts("6.12")
+    snap.set_facts(KernelFacts("probe", detail="synthetic", kfunc_prog_types={
+        "bpf_task_from_pid": ["BPF_PROG_TYPE_XDP"]}))
+    (r,) = check("kfuncs/task_from_pid_weak_guarded.bpf.o", snap).values()
+    (f,) = [f for f in errors(r) if f.code == "KFUNC_HOOK_DENIED"]
+    assert "bpf_ksym_exists(bpf_task_from_pid) guard does not help" in f.hint
+    # where the weak kfunc does not resolve (6.1), the guard prunes the call: no hook finding
+    k61 = resolve_kernel("6.1")
+    k61.set_facts(KernelFacts("probe", kfunc_prog_types={"bpf_task_from_pid": ["BPF_PROG_TYPE_XDP"]}))
+    (r,) = check("kfuncs/task_from_pid_weak_guarded.bpf.o", k61).values()
+    assert not [f for f in r.findings if f.code == "KFUNC_HOOK_DENIED"]

@@ -14,11 +14,13 @@ JSON schema "bpfstab.impact/1":
                    "findings": [FINDING (check's to_json) with "about_kfunc": bool],
                    "changes": [CHANGE]}]}  # diff changes of items this program requires
     KERNEL = {"id", "release", "arch", "source"}; CHANGE = analyzer.diff Change.to_json() + "item_type"
+    (items the diff engine does not follow -- attach targets, CO-RE targets, kconfig, ksyms -- get
+    change "disappeared" when they resolve on OLD and not on NEW, judged as analyzer.graph does)
 """
 from .diff import diff_kernels, kernel_info
 from .engine import check_objects
 from .findings import ERROR
-from .graph import _diff_item, node_id, package_of, program_uses, object_uses
+from .graph import _DIFF_KIND, _KernelView, _diff_item, node_id, package_of, program_uses, object_uses
 
 SCHEMA = "bpfstab.impact/1"
 
@@ -52,6 +54,8 @@ def impact(objects, old, new, *, kfunc=None):
     kf_change = change_by_item.get(node_id("kfunc", kfunc), []) if kfunc else []
     out = []
     obj_by_name = {o.name: o for o in objs}
+    views = (_KernelView(old), _KernelView(new))
+    resolution = {}
     for (oname, pname), row in sorted(by.items()):
         if (oname, pname) not in keep:
             continue
@@ -60,16 +64,43 @@ def impact(objects, old, new, *, kfunc=None):
             continue
         obj = obj_by_name[oname]
         prog = obj.program(pname)
-        items = sorted({node_id(u.item_type, u.item) for u in program_uses(obj, prog) + object_uses(obj)})
+        uses = program_uses(obj, prog) + object_uses(obj)
+        items = sorted({node_id(u.item_type, u.item) for u in uses})
+        for u in uses:
+            iid = node_id(u.item_type, u.item)
+            if u.item_type in _DIFF_KIND or u.item_type in ("map", "struct_ops_member") or iid in resolution:
+                continue
+            resolution[iid] = _resolution_change(views, u, obj, prog)
         out.append({
             "object": oname, "program": pname, "section": rn.section, "package": package_of(oname)[0],
             "old_verdict": ro.verdict, "new_verdict": rn.verdict,
             "findings": [dict(f.to_json(), about_kfunc=bool(kfunc) and _mentions(f, kfunc))
                          for f in rn.findings if f.severity == ERROR],
-            "changes": [c for i in items for c in change_by_item.get(i, [])],
+            "changes": [c for i in items for c in change_by_item.get(i, []) + ([resolution[i]] if resolution.get(i)
+                                                                               else [])],
         })
     return {"schema": SCHEMA, "old": kernel_info(old), "new": kernel_info(new), "kfunc": kfunc,
             "kfunc_change": kf_change, "users": len(selected), "programs": out}
+
+
+def _resolution_change(views, use, obj, prog):
+    """A CHANGE for an item the diff engine does not follow (attach target, CO-RE target, kconfig,
+    ksym) when it resolves on OLD and not on NEW, judged as analyzer.graph does; else None."""
+    if use.item_type in ("prog_type", "attach_type", "attach_target"):
+        probe = prog.info
+    elif use.item_type.startswith("core_"):
+        relo = next((c.relo for c in prog.core_relos if c.description == use.detail), None)
+        if relo is None or obj.btf is None:
+            return None
+        probe = (obj.btf, relo)
+    else:
+        probe = None
+    was, now = (v.provides(use.item_type, use.item, probe) is not None for v in views)
+    if not was or now:
+        return None
+    o, n = views[0].kernel, views[1].kernel
+    return {"kind": use.item_type, "name": use.item, "change": "disappeared", "breaking": True, "old": None,
+            "new": None, "detail": f"resolves on {o.release} but not on {n.release}", "item_type": use.item_type}
 
 
 def render_text(doc):

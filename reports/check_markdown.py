@@ -1,5 +1,7 @@
-"""Markdown report of `check`, compact enough for a pull-request comment: a summary line, a small
-matrix, then one folded <details> block per program that fails or cannot be judged somewhere.
+"""Markdown report of `check`, compact enough for a pull-request comment: a summary line, a matrix of
+the programs with something to report (fails, unknown or warnings on some kernel), the programs that
+load cleanly everywhere folded into one list, then one folded <details> block per program that fails
+or cannot be judged somewhere.
 
 Input text is escaped for Markdown (table pipes, emphasis, links) and for the HTML that GitHub
 passes through (<, >, &)."""
@@ -10,6 +12,7 @@ from .check_html import attach_min_kernel, counts, environment, matrix
 MD_MARK = {"pass": "\u2705", "warn": "\u26a0\ufe0f", "fail": "\u274c", "unknown": "\u2754",
            "none": "\u2013"}
 _MD_SPECIAL = "\\`*_[]|#~"
+LIMIT = 65000          # GitHub refuses pull-request comments over 65,536 characters
 
 
 def md(text):
@@ -25,8 +28,21 @@ def htmltext(text):
     return " ".join(html.escape(str(text), quote=True).splitlines())
 
 
-def render(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None."""
+def _fit(sizes, budget):
+    """How many leading items of `sizes` fit in `budget` characters."""
+    n = 0
+    for size in sizes:
+        if size > budget:
+            break
+        budget -= size
+        n += 1
+    return n
+
+
+def render(results, kernels, min_kernel=None, limit=LIMIT):
+    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None.
+    `limit`: most characters of output (None: no limit); over it, matrix rows, then detail blocks,
+    then the list of clean programs are cut from the end and the cut is stated."""
     env = environment(autoescape=False)
     env.filters["md"] = md
     env.filters["htmltext"] = htmltext
@@ -36,5 +52,30 @@ def render(results, kernels, min_kernel=None):
         for c in row["cells"]:
             c["md_mark"] = MD_MARK[c["status"]]
         row["bad_kernels"] = [c["kernel"].release for c in row["cells"] if c["status"] in ("fail", "unknown")]
-    return env.get_template("check.md.j2").render(rows=rows, kernels=list(kernels), counts=counts(results),
-                                                  total=len(results), mark=MD_MARK, with_min=with_min)
+    shown = [row for row in rows if any(c["status"] != "pass" for c in row["cells"])]
+    clean = [row for row in rows if all(c["status"] == "pass" for c in row["cells"])]
+    failing = [row for row in rows if row["failing"]]
+    tpl = env.get_template("check.md.j2")
+    ctx = dict(kernels=list(kernels), counts=counts(results), total=len(results), mark=MD_MARK,
+               with_min=with_min, nclean=len(clean), limit=limit)
+    text = tpl.render(shown=shown, clean=clean, failing=failing, omitted=None, **ctx)
+    if limit is None or len(text) <= limit:
+        return text
+    # cut to the limit: the summary line always, then as many matrix rows, detail blocks and clean
+    # names as fit (in that order of priority), with room kept for the note saying what was cut
+    macros = tpl.make_module(dict(ctx, shown=[], clean=[], failing=[], omitted=None))
+    budget = limit - len(tpl.render(shown=shown[:1], clean=clean[:1], failing=[], omitted="x" * 300, **ctx))
+    n_shown = _fit([len(str(macros.matrix_row(r))) for r in shown[1:]], budget) + 1
+    budget -= sum(len(str(macros.matrix_row(r))) for r in shown[1:n_shown])
+    n_failing = _fit([len(str(macros.details(r))) for r in failing], budget)
+    budget -= sum(len(str(macros.details(r))) for r in failing[:n_failing])
+    n_clean = _fit([len(str(macros.clean_item(r))) for r in clean[1:]], budget) + 1 if clean else 0
+    cut = []
+    if n_shown < len(shown):
+        cut.append(f"{len(shown) - n_shown} of {len(shown)} matrix rows")
+    if n_failing < len(failing):
+        cut.append(f"{len(failing) - n_failing} of {len(failing)} detail blocks")
+    if n_clean < len(clean):
+        cut.append(f"{len(clean) - n_clean} of {len(clean)} names of programs that load everywhere")
+    return tpl.render(shown=shown[:n_shown], clean=clean[:n_clean], failing=failing[:n_failing],
+                      omitted="left out " + ", ".join(cut), **ctx)

@@ -191,16 +191,9 @@ def _check_program(model, sp, state, obj, ext, atoms):
     prog.linked = linked
     findings += _located(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
-    findings += engine._kfunc_call_findings(obj, prog, _engine_arg(state), kfunc_calls, reach, linked, ext)
+    findings += engine._kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext)
     findings += engine._helper_findings(prog, state, reach, linked)
     return findings
-
-
-def _engine_arg(state):
-    """The engine's kfunc checks take the KernelState (newer engine) or the kernel (older one)."""
-    import inspect
-    params = list(inspect.signature(engine._kfunc_call_findings).parameters)
-    return state if len(params) > 2 and params[2] == "state" else state.kernel
 
 
 def _core_findings(model, sp, state, atoms):

@@ -30,17 +30,16 @@ from typing import Optional
 
 from btf import kinds as K
 from btf.builder import BtfBuilder
-from btf.core import (ENUMVAL_EXISTS, ENUMVAL_VALUE, FIELD_BYTE_OFFSET, FIELD_EXISTS, TYPE_EXISTS,
+from btf.compat import essential_name
+from btf.core import (ENUMVAL_EXISTS, FIELD_BYTE_OFFSET, FIELD_EXISTS, TYPE_EXISTS,
                       describe as core_describe, kind_name as core_kind_name)
 from btf.errors import InputError
 from btf.reader import Btf
 
-from .helpers import helper_name
 from .maps import map_type_name
 from .objects import license_is_gpl_compatible
 from .sections import classify_section
 
-CORPUS_PROGRAMS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpus", "programs")
 MULTIARCH_INCLUDE = "/usr/include/x86_64-linux-gnu"
 
 # __builtin_preserve_field_info / _type_info / _enum_value second argument -> relocation kind
@@ -300,10 +299,6 @@ def clang_args(path, cflags=None):
 
 
 # ------------------------------------------------------------------------------------- parsing
-def is_bpf_source(path):
-    return path.endswith(".c") or path.endswith(".h")
-
-
 def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
     """Parse one BPF C file. InputError on an unreadable file, a file that does not compile (the first
     clang error), or no libclang. prog_type_overrides: {section: BPF_PROG_TYPE_...} (--prog-type)."""
@@ -312,8 +307,7 @@ def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
     ci = cindex()
     args = clang_args(path, cflags)
     try:
-        tu = ci.Index.create().parse(path, args=args,
-                                     options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
+        tu = ci.Index.create().parse(path, args=args)
     except ci.TranslationUnitLoadError as e:
         raise InputError(path, f"libclang could not parse it ({e})") from None
     for d in tu.diagnostics:
@@ -336,8 +330,6 @@ class _Reader:
         self.K = ci.CursorKind
         self.model = SourceModel(path=path, args=args)
         self.emit = _BtfEmitter(ci)
-        self.macros = {}        # name -> definition tokens (spellings), first definition wins
-        self.instances = {}     # (file, line, col) -> (macro name, invocation token spellings)
         self.funcs = {}         # USR -> definition cursor
         self.ksyms = {}         # USR of the extern decl -> SourceExtern
         self.helpers = {}       # USR of the helper var -> (name, id)
@@ -379,8 +371,6 @@ class _Reader:
         if not m.programs:
             m.warnings.append("no SEC() programs (no function definition has a section attribute)")
         m.btf = self.emit.btf()
-        for p in m.programs:
-            p.core_relos = [s for s in p.core_relos]
         return m
 
     def _line(self, c):
@@ -395,7 +385,6 @@ class _Reader:
             return
         if at["section"] != ".ksyms":
             return
-        from btf.compat import essential_name
         if c.kind == self.K.FUNCTION_DECL:
             proto, fid = self.emit.func(c)
             ext = SourceExtern(c.spelling, "ksym_func", at["weak"], self._line(c), _prototype(c),
@@ -418,8 +407,7 @@ class _Reader:
             return
         at = self.attributes(c)
         sec = at["section"]
-        if sec == ".ksyms" or (sec is None and c.storage_class == self.ci.StorageClass.EXTERN
-                               and c.get_usr() in self.ksyms):
+        if sec == ".ksyms" or c.get_usr() in self.ksyms:      # (a redeclaration may add __weak)
             self._maybe_ksym(c)
         elif sec == ".maps":
             if c.get_usr() not in self.maps:
@@ -484,9 +472,7 @@ class _Reader:
         if init is None or init.kind != self.K.INIT_LIST_EXPR:
             return m
         vals = [_int_value(x) for x in init.get_children()]
-        fields = [f.spelling for f in c.type.get_canonical().get_declaration().get_children()
-                  if f.kind == self.K.FIELD_DECL]
-        for fname, attr, v in zip(fields, ("type", "key_size", "value_size", "max_entries", "map_flags"), vals):
+        for attr, v in zip(("type", "key_size", "value_size", "max_entries", "map_flags"), vals):
             if v is None:
                 continue
             if attr == "type":
@@ -841,11 +827,9 @@ def _string_at(text, i):
 
 
 def _is_arrow(member_ref):
-    toks = [t.spelling for t in member_ref.get_tokens()]
-    if toks:
-        return "->" in toks
+    """`p->x` rather than `s.x`: in C the base of -> is a pointer and the base of . a record."""
     base = next(member_ref.get_children(), None)
-    return base is not None and base.type.get_canonical().kind.name == "POINTER"
+    return base is not None and base.type.get_canonical().kind == _CI.TypeKind.POINTER
 
 
 def _strip(c, K):

@@ -255,3 +255,29 @@ def test_bad_sources_are_one_line_errors(capsys, tmp_path):
     assert "missing.bpf.c: no such file" in capsys.readouterr().err
     assert main(["inspect", "-q", str(bad), '--cflags="unterminated']) == 2
     assert "--cflags" in capsys.readouterr().err
+
+
+def test_kernel_facts_apply_to_sources_as_to_objects(models):
+    """With helper / kfunc-hook facts attached to a snapshot (analyzer/facts.py), a source gets the same
+    HELPER_NOT_ALLOWED / KFUNC_HOOK_DENIED as its object, located on the call's source line."""
+    from analyzer.engine import check_objects
+    from analyzer.facts import KernelFacts
+    from analyzer.kernels import bundled_kernels, resolve_kernel
+    from analyzer.source_check import check_sources
+    if len(bundled_kernels()) < 4:
+        pytest.skip("bundled kernel snapshots missing")
+    k = resolve_kernel("6.12")
+    k.set_facts(KernelFacts(
+        origin="source", detail="test facts",
+        helper_prog_types={"BPF_PROG_TYPE_XDP": ["BPF_FUNC_map_lookup_elem", "BPF_FUNC_xdp_adjust_head"]},
+        kfunc_prog_types={"bpf_dynptr_from_xdp": ["BPF_PROG_TYPE_XDP"]}))
+    for rel, code in (("basic/helper_comm_xdp.bpf.c", "HELPER_NOT_ALLOWED"),
+                      ("kfuncs/dynptr_xdp_from_tc.bpf.c", "KFUNC_HOOK_DENIED")):
+        path = os.path.join(PROGS, rel)
+        (obj_r,) = [r for r in check_objects([_object(path)], [k])]
+        (src_r,) = check_sources([models[path]], [k])
+        got = [f for f in src_r.findings if f.code == code]
+        assert obj_r.verdict == src_r.verdict == "fails", rel
+        want = [f for f in obj_r.findings if f.code == code]
+        assert len(want) == len(got) == 1, rel
+        assert got[0].location == want[0].location       # the object's line_info names the same line

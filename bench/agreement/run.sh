@@ -7,6 +7,8 @@
 #                   another: TCG is CPU-bound, parallel VMs only share the cores)
 #   NICE=10         niceness of the loads (the machine is shared)
 #   MODES="shipped fixup-maps"  which of the two modes to run
+#   VM_TIMEOUT=3600 seconds one VM run may take (vm.py --timeout); a run cut
+#                   short leaves the previous result file alone (.partial)
 #   SUMMARY=bench/agreement/SUMMARY.md  where summarize.py writes ("" = stdout only)
 # Wall-clock seconds per run are appended to $LOGS/timings.tsv.
 set -eu
@@ -16,6 +18,7 @@ DEBS=${DEBS:-/tmp/debs}
 JOBS=${JOBS:-1}
 NICE=${NICE:-10}
 MODES=${MODES:-shipped fixup-maps}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 SUMMARY=${SUMMARY-bench/agreement/SUMMARY.md}
 OUT=bench/agreement/results
 OBJS=tests/realload/build/objects
@@ -62,7 +65,7 @@ for mode in $MODES; do
     for k in $KERNELS; do
         name=$(echo "$k" | sed -e 's/^linux-\(image\|binary\)-//' -e 's/-unsigned_.*//' -e 's/_.*//')
         ( timed "$name$SUF" nice -n "$NICE" python3 tests/realload/vm.py --kernel "$DEBS/$k" \
-              $PT $FLAG $INPUTS -o "$OUT/$name$SUF.jsonl" --console-log "$LOGS/$name$SUF.console" \
+              --timeout "$VM_TIMEOUT" $PT $FLAG $INPUTS -o "$OUT/$name$SUF.jsonl" --console-log "$LOGS/$name$SUF.console" \
               2> "$LOGS/$name$SUF.txt" || echo "VM run failed: $k" >&2 ) &
         n=$((n + 1))
         if [ $n -ge "$JOBS" ]; then wait; n=0; fi

@@ -181,13 +181,14 @@ echo "memlock=$(ulimit -l)"
 echo "mem=$(grep MemTotal /proc/meminfo)"
 echo @INFO_END@
 T0=$(cut -d' ' -f1 /proc/uptime)
-/bin/loader @LOADER_ARGS@ > /tmp/results.jsonl 2> /tmp/loader.err
+# results go to the console as they are produced: a run cut short by the
+# host-side timeout still yields every line printed so far
+echo @BEGIN@
+/bin/loader @LOADER_ARGS@ 2> /tmp/loader.err
 RC=$?
+echo @END@
 T1=$(cut -d' ' -f1 /proc/uptime)
 echo "loader_rc=$RC start=$T0 end=$T1"
-echo @BEGIN@
-cat /tmp/results.jsonl
-echo @END@
 if [ -s /tmp/loader.err ]; then echo "--- loader stderr"; tail -n 20 /tmp/loader.err; fi
 echo "--- dmesg tail"; dmesg | tail -n 15
 sync
@@ -243,7 +244,8 @@ def run_vm(kernel: Kernel, initrd: Path, timeout: int, mem: int, log_path: Path 
            "-kernel", str(kernel.vmlinuz), "-initrd", str(initrd), "-append", append]
     t0 = time.monotonic()
     timed_out = False
-    with tempfile.TemporaryFile() as outf:
+    # the console goes straight to log_path when given, so a long run can be watched
+    with (open(log_path, "w+b") if log_path else tempfile.TemporaryFile()) as outf:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=outf,
                                 stderr=subprocess.STDOUT)
         try:
@@ -255,8 +257,6 @@ def run_vm(kernel: Kernel, initrd: Path, timeout: int, mem: int, log_path: Path 
         outf.seek(0)
         console = outf.read().decode("utf-8", errors="replace")
     elapsed = time.monotonic() - t0
-    if log_path:
-        log_path.write_text(console)
     return console, elapsed, timed_out
 
 
@@ -287,7 +287,8 @@ def main(argv=None) -> int:
     ap.add_argument("inputs", nargs="+")
     ap.add_argument("-o", "--output")
     ap.add_argument("--prog-type", action="append", default=[], metavar="SEC=TYPE")
-    ap.add_argument("--timeout", type=int, default=900, help="whole-VM seconds")
+    ap.add_argument("--timeout", type=int, default=3600,
+                    help="whole-VM seconds (TCG on a loaded 2-core host: a full run can take 20 min)")
     ap.add_argument("--obj-timeout", type=int, default=300, help="per-object seconds in guest")
     ap.add_argument("--mem", type=int, default=1536)
     ap.add_argument("--debug", action="store_true", help="keep libbpf debug lines in log")
@@ -315,11 +316,16 @@ def main(argv=None) -> int:
     results, info, complete = parse_console(console)
     extra = {"env": f"qemu-tcg {kernel.source}"}
     rc.annotate(results, guest_paths, extra)
-    rc.write_results(results, args.output)
-    if args.output:
+    out = args.output
+    if out and (timed_out or not complete):
+        # never replace a complete result file by a cut-short run
+        out = out + ".partial"
+        print(f"error: incomplete run, {len(results)} results written to {out}", file=sys.stderr)
+    rc.write_results(results, out)
+    if out:
         qv = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
                             text=True).stdout.splitlines()[:1]
-        rc.write_meta(args.output, {
+        rc.write_meta(out, {
             "env": "qemu-tcg", "kernel_package": kernel.source, "release": kernel.release,
             "kernel_config_in_guest": kernel.config is not None,
             "qemu": qv[0] if qv else None, "mem_mb": args.mem,

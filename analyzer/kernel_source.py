@@ -66,6 +66,16 @@ def _mentions(data: bytes) -> bool:
     return any(n in data for n in NEEDLES)
 
 
+def _included_c(data: bytes) -> list:
+    """The .c files a .c file #includes ("ext.c"): those are compiled as part of it."""
+    out = []
+    for line in data.split(b"\n"):
+        line = line.strip()
+        if line.startswith(b'#include "') and line.endswith(b'.c"'):
+            out.append(line[len(b'#include "'):-1].decode("utf-8", "replace"))
+    return out
+
+
 def _header_home(rel: str) -> bool:
     """Headers every file may include: include/, arch/x86/include/."""
     return rel.startswith("include/") or rel.startswith(f"arch/{ARCH}/include/")
@@ -148,7 +158,7 @@ def extract_tree(src: str, progress=None) -> Path:
                     data = None
                     if not keep and _wanted_c(rel):
                         data = tf.extractfile(m).read()
-                        keep = _mentions(data)
+                        keep = _mentions(data) or bool(_included_c(data))
                         if keep:
                             n_c += 1
                             c_keys.add(_local_key(rel))
@@ -186,7 +196,12 @@ def extract_tree(src: str, progress=None) -> Path:
 
 def candidate_files(tree: Path) -> list:
     """Relative paths of the .c files that mention NEEDLES (a byte search, no parsing)."""
-    out = []
+    return list(_scan(tree)[0])
+
+
+def _scan(tree: Path):
+    """(candidate .c files, {included .c: including .c}) of a tree."""
+    out, includers = [], {}
     for dirpath, dirnames, filenames in os.walk(tree):
         rel_dir = os.path.relpath(dirpath, tree)
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
@@ -201,11 +216,15 @@ def candidate_files(tree: Path) -> list:
                 continue
             try:
                 with open(os.path.join(dirpath, fn), "rb") as fh:
-                    if _mentions(fh.read()):
-                        out.append(rel)
+                    data = fh.read()
             except OSError:
                 continue
-    return out
+            if _mentions(data):
+                out.append(rel)
+            for inc in _included_c(data):
+                target = os.path.normpath(os.path.join(rel_dir, inc))
+                includers.setdefault(target, rel)
+    return out, includers
 
 
 # ------------------------------------------------------------------------------ config
@@ -276,16 +295,19 @@ def clang_args(tree: Path, shim: Path, rel: str) -> list:
 
 
 # ------------------------------------------------------------------------------ parse
-def parse_file(index, tree: Path, shim: Path, rel: str):
-    """(per-file facts dict, [missing includes]) of one .c file."""
+def parse_file(index, tree: Path, shim: Path, rel: str, via: str = None):
+    """Per-file facts of one .c file (parsed as part of `via` when that file #includes it)."""
     from analyzer import kernel_source_ast as kast
     path = str(tree / rel)
-    tu = index.parse(path, args=clang_args(tree, shim, rel), options=KEEP_GOING | DETAILED_RECORD)
+    parsed = via or rel
+    tu = index.parse(str(tree / parsed), args=clang_args(tree, shim, parsed), options=KEEP_GOING | DETAILED_RECORD)
     missing = sorted({d.spelling.split("'")[1] for d in tu.diagnostics
                       if "file not found" in d.spelling and d.spelling.count("'") >= 2})
     facts = kast.read_translation_unit(tu, path)
     facts["missing_includes"] = missing
     facts["errors"] = sum(1 for d in tu.diagnostics if d.severity >= 3)
+    if via:
+        facts["parsed_as_part_of"] = via
     return facts
 
 
@@ -307,21 +329,23 @@ def analyze_tree(tree: Path, config_text: str, shim: Path, progress=None, files=
     tree = Path(tree)
     version = tree_version(tree)
     make_shims(tree, shim, config_text, version)
-    rels = files if files is not None else candidate_files(tree)
+    found, includers = _scan(tree)
+    rels = files if files is not None else found
     index = ci.Index.create()
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     if progress is not None:
         progress.total = len(rels) + 1
     per_file = {}
     for rel in rels:
         if progress is not None:
             progress.advance(1, rel[-40:])
-        per_file[rel] = parse_file(index, tree, shim, rel)
+        via = includers.get(rel)
+        per_file[rel] = parse_file(index, tree, shim, rel, via if via and (tree / via).is_file() else None)
     prog_types = parse_prog_types(index, tree, shim)
     if progress is not None:
         progress.advance(1, "bpf_types.h")
     return {"version": version, "files": per_file, "prog_types": prog_types,
-            "seconds": round(time.monotonic() - t0, 1)}
+            "seconds": round(time.monotonic() - t0, 1), "cpu_seconds": round(time.process_time() - c0, 1)}
 
 
 # ------------------------------------------------------------------------------ combine
@@ -393,6 +417,9 @@ def combine(raw: dict) -> KernelFacts:
                     if fl not in lst:
                         lst.append(fl)
                 kfunc_flags.setdefault(name, [])
+    # functions only in fmod_ret sets: attachable with fmod_ret, never callable as kfuncs
+    for name in sorted(fmodret - set(kfunc_types)):
+        kfunc_types[name] = set()
     # BPF_PROG_TYPE_EXT programs are checked as their target's type: anything any type may call
     for name, types in kfunc_types.items():
         if types and ALL_PROG_TYPES not in types:
@@ -460,7 +487,8 @@ def combine(raw: dict) -> KernelFacts:
                              f"({len(set(hook_map.values()))} hooks)" if hook_map else
                              "register_btf_kfunc_id_set (no bpf_prog_type_to_kfunc_hook in the tree)")
                             + "; BPF_PROG_TYPE_EXT gets what any type gets (it is checked as its target)"
-                            + (f"; {len(fmodret)} fmod_ret-only functions left out" if fmodret else ""),
+                            + (f"; {len(fmodret)} functions of fmod_ret sets (register_btf_fmodret_id_set) are "
+                               f"callable by no program type unless a kfunc set has them too" if fmodret else ""),
         "helper_prog_types": "bpf_types.h -> <name>_verifier_ops.get_func_proto -> BPF_FUNC_ case labels not "
                              "returning NULL, plus the *_func_proto functions it calls (upper bound)",
         "files_parsed": str(len(files)),
@@ -490,25 +518,25 @@ def source_facts(src: str, config_text: str, *, config_label="", progress=None, 
         if progress is not None:
             progress.label = "extracting"
         tree = extract_tree(src, progress)
-    cache = base / f"facts-{config_hash(config_text)}-v{EXTRACTOR_VERSION}.json"
+    cache = base / f"raw-{config_hash(config_text)}-v{EXTRACTOR_VERSION}.json"
+    raw = None
     if use_cache and cache.is_file():
         try:
-            return KernelFacts.from_json(json.loads(cache.read_text()))
+            raw = json.loads(cache.read_text())
         except (ValueError, OSError):
+            raw = None
+    if raw is None:
+        if progress is not None:
+            progress.label = "parsing"
+        raw = analyze_tree(tree, config_text, base / "shim", progress)
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(raw))
+        except OSError:
             pass
-    if progress is not None:
-        progress.label = "parsing"
-    raw = analyze_tree(tree, config_text, base / "shim", progress)
     kf = combine(raw)
-    label = Path(src).name
-    kf.detail = f"{label} {raw['version']}" + (f", config {config_label}" if config_label else "")
-    kf.methods["seconds"] = str(raw["seconds"])
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(kf.to_json()))
-        (base / f"raw-{config_hash(config_text)}-v{EXTRACTOR_VERSION}.json").write_text(json.dumps(raw))
-    except OSError:
-        pass
+    kf.detail = f"{Path(src).name} {raw['version']}" + (f", config {config_label}" if config_label else "")
+    kf.methods["seconds"] = f"{raw['seconds']} wall, {raw['cpu_seconds']} CPU"
     return kf
 
 
@@ -517,6 +545,9 @@ def kfunc_coverage(snap, kf: KernelFacts) -> dict:
     kfunc counts as known when foo is."""
     known, unknown = [], []
     for name, k in snap.kfuncs.items():
+        if k.module:
+            continue
         base = k.impl_of if (k.impl_of and "kf_implicit_args" in k.found_by and len(k.found_by) == 1) else name
         (known if base in kf.kfunc_prog_types else unknown).append(name)
-    return {"total": len(snap.kfuncs), "known": len(known), "unknown": sorted(unknown)}
+    return {"total": len(known) + len(unknown), "known": len(known), "unknown": sorted(unknown),
+            "callable_by_none": sorted(n for n in known if not kf.kfunc_prog_types.get(n, [None]))}

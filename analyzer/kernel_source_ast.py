@@ -38,14 +38,20 @@ class _TopLevel:
     """One pass over a translation unit's top-level cursors: macro definitions of every file, and the
     main file's macro instantiations, variables and function definitions."""
 
-    def __init__(self, tu):
-        in_main = _main_file_test()
-        self.macro_defs = {}
+    def __init__(self, tu, path):
+        if path == tu.spelling:
+            in_main = _main_file_test()
+        else:                       # a .c file #included by the parsed one (kernel/sched/build_policy.c)
+            def in_main(c):
+                f = c.location.file
+                return f is not None and f.name == path
+        self._defs = []
+        self._macro_defs = None
         self.instantiations, self.variables, self.functions = [], [], []
         for c in tu.cursor.get_children():
             k = c.kind
             if k == CK.MACRO_DEFINITION:
-                self.macro_defs.setdefault(c.spelling, []).append(c)
+                self._defs.append(c)
             elif k == CK.INCLUSION_DIRECTIVE:
                 continue
             elif k == CK.MACRO_INSTANTIATION:
@@ -57,6 +63,16 @@ class _TopLevel:
             elif k == CK.FUNCTION_DECL:
                 if in_main(c) and c.is_definition():
                     self.functions.append(c)
+
+
+    @property
+    def macro_defs(self):
+        """name -> [definition cursor]; built on first use (only files with kfunc sets need it)."""
+        if self._macro_defs is None:
+            self._macro_defs = {}
+            for c in self._defs:
+                self._macro_defs.setdefault(c.spelling, []).append(c)
+        return self._macro_defs
 
 
 def _tokens(cursor):
@@ -98,8 +114,12 @@ class _Macros:
 
     def __init__(self, top, path):
         self.path = path
-        self.defs = top.macro_defs       # name -> [cursor]
+        self.top = top
         self._parsed = {}
+
+    @property
+    def defs(self):
+        return self.top.macro_defs
 
     def definition(self, name, before_offset=None):
         """(params or None, body tokens) of the definition in effect: the last one in the main file
@@ -557,7 +577,7 @@ def read_translation_unit(tu, path, text: bytes = None) -> dict:
     """Everything this module reads from one parsed file (see the module docstring)."""
     facts = {"sets": {}, "descs": {}, "registrations": [], "hook_map": {}, "common_hook_checked": None,
              "verifier_ops": {}, "struct_ops_verifier_ops": [], "func_protos": {}, "warnings": []}
-    top = _TopLevel(tu)
+    top = _TopLevel(tu, path)
     macros = _Macros(top, path)
     _read_sets(top, path, macros, facts)
     _read_variables(top, path, facts)

@@ -56,7 +56,7 @@ def bench_one(src, config_text, fresh):
     kf = ks.combine(raw)
     t_combine = time.monotonic() - t0
     return {"source": str(src), "version": raw["version"], "files": len(files), "extract_s": round(t_extract, 1),
-            "search_s": round(t_search, 1), "parse_s": round(t_parse, 1), "combine_s": round(t_combine, 2),
+            "search_s": round(t_search, 1), "parse_s": round(t_parse, 1), "parse_cpu_s": raw["cpu_seconds"], "combine_s": round(t_combine, 2),
             "kfuncs": len(kf.kfunc_prog_types), "prog_types_with_helpers": len(kf.helper_prog_types),
             "warnings": len(kf.warnings), "per_file_s": per_file}
 
@@ -76,7 +76,7 @@ def main():
         r = bench_one(src, text, args.fresh)
         rows.append(r)
         print(f"{Path(src).name}: {r['version']}: {r['files']} files; extract {r['extract_s']} s, search "
-              f"{r['search_s']} s, parse {r['parse_s']} s, combine {r['combine_s']} s; {r['kfuncs']} kfuncs, "
+              f"{r['search_s']} s, parse {r['parse_s']} s ({r['parse_cpu_s']} s CPU), combine {r['combine_s']} s; {r['kfuncs']} kfuncs, "
               f"helpers for {r['prog_types_with_helpers']} prog types, {r['warnings']} warnings", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -46,7 +46,8 @@ def test_tree_version_bad_makefile(tmp_path):
 
 def test_candidates_are_found_by_byte_search():
     files = ks.candidate_files(TREE)
-    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "net/core/filter.c"]
+    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "kernel/sched/ext.c",
+                     "net/core/filter.c"]
 
 
 def test_prog_types_follow_the_config(raw):
@@ -69,6 +70,11 @@ def test_kfunc_flags_plain_combined_and_nested_macro(facts):
     assert "bpf_orphan" not in f                                              # never registered
 
 
+def test_included_c_file_is_parsed_as_part_of_its_includer(raw, facts):
+    assert raw["files"]["kernel/sched/ext.c"]["parsed_as_part_of"] == "kernel/sched/build_policy.c"
+    assert facts.kfunc_prog_types["scx_bpf_kick_cpu"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"]
+
+
 def test_hook_map_read_from_the_switch(raw):
     hooks = raw["files"]["kernel/bpf/btf.c"]["hook_map"]
     assert hooks["BPF_PROG_TYPE_LSM"] == hooks["BPF_PROG_TYPE_TRACING"] == "BTF_KFUNC_HOOK_TRACING"
@@ -87,6 +93,7 @@ def test_kfunc_prog_types_by_hook(facts):
     # through a helper's parameter; the CGROUP_SKB registration maps to no hook and adds nothing
     assert t["bpf_param_registered"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"]
     assert any("CGROUP_SKB maps to no kfunc hook" in w for w in facts.warnings)
+    assert t["some_fmodret_target"] == []                                     # fmod_ret only: no prog type
     assert any("orphan_btf_ids" in w and "never registered" in w for w in facts.warnings)
 
 
@@ -128,7 +135,7 @@ def test_source_facts_from_tarball_extracts_once_and_caches(tmp_path, monkeypatc
     tree = next((tmp_path / "cache" / "source").glob("*/tree"))
     assert (tree / "kernel/bpf/local_list.h").is_file()        # header next to an extracted .c file
     assert not (tree / "arch/x86/include/asm/synthetic.h").exists() or True
-    caches = list((tmp_path / "cache" / "source").glob("*/facts-*.json"))
+    caches = list((tmp_path / "cache" / "source").glob("*/raw-*.json"))
     assert len(caches) == 1
     again = ks.source_facts(str(tb), CONFIG.read_text(), config_label="config")
     assert again.to_json() == kf.to_json()
@@ -176,6 +183,21 @@ def test_cli_facts_writes_new_file_and_show_prints_summary(tmp_path):
     r = run("kernel", "show", str(out))
     assert r.returncode == 0, r.stderr
     assert "facts from source: tree 6.99.3" in r.stdout
+
+
+def test_cli_import_with_source(tmp_path):
+    from test_kernels import synth_btf
+    data, _ = synth_btf()
+    btf = tmp_path / "tiny.btf"
+    btf.write_bytes(data)
+    out = tmp_path / "tiny.bpfk"
+    r = run("kernel", "import", str(btf), "--source", str(TREE), "--config", str(CONFIG), "-o", str(out),
+            env_extra={"BPFSTAB_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stderr
+    assert "facts from source: tree 6.99.3" in r.stderr
+    kf = kernels.load_snapshot(out).facts["source"]
+    assert kf.kfunc_prog_types["bpf_meta_rx_hash"] == ["BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_XDP"]
+    assert kf.detail == "tree 6.99.3, config config"
 
 
 def test_cli_facts_bad_source(tmp_path):

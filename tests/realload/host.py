@@ -16,6 +16,38 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realload_common as rc  # noqa: E402
+import trampoline_probe  # noqa: E402
+
+# kernel options that decide whether trampoline/kprobe programs can load or attach
+CONFIG_KEYS = ("CONFIG_FTRACE", "CONFIG_FUNCTION_TRACER", "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
+               "CONFIG_KPROBES", "CONFIG_FPROBE", "CONFIG_BPF_LSM", "CONFIG_SECURITY_LOCKDOWN_LSM",
+               "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY", "CONFIG_SCHED_CLASS_EXT", "CONFIG_MODULES")
+
+
+def host_environment() -> dict:
+    """What of this machine's kernel a load verdict may depend on beyond BTF: active LSMs,
+    lockdown level, a few config options, and whether trampoline programs may load at all."""
+    env: dict = {}
+    for key, path in (("lsm", "/sys/kernel/security/lsm"), ("lockdown", "/sys/kernel/security/lockdown")):
+        try:
+            env[key] = open(path).read().strip()
+        except OSError:
+            env[key] = None
+    try:
+        import gzip
+        with gzip.open("/proc/config.gz", "rt") as f:
+            cfg = {}
+            for line in f:
+                for k in CONFIG_KEYS:
+                    if line.startswith(k + "="):
+                        cfg[k] = line.strip().split("=", 1)[1]
+                    elif line.startswith(f"# {k} is not set"):
+                        cfg[k] = "n"
+            env["config"] = cfg
+    except OSError:
+        env["config"] = None
+    env["trampoline_probe"] = trampoline_probe.probe()
+    return env
 
 
 def main(argv=None) -> int:
@@ -53,7 +85,7 @@ def main(argv=None) -> int:
         rc.write_meta(args.output, {
             "env": "host", "release": os.uname().release, "seconds": round(elapsed, 1),
             "objects": len(objs), "loader_rc": proc.returncode,
-            "loader_args": cmd[1:cmd.index("--")]})
+            "loader_args": cmd[1:cmd.index("--")], "host": host_environment()})
     print(rc.summarize(results), file=sys.stderr)
     print(f"{len(objs)} objects in {elapsed:.1f}s", file=sys.stderr)
     return 0

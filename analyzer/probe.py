@@ -248,6 +248,11 @@ def open_bpf() -> Bpf:
     """A Bpf that can load programs, or ProbeUnavailable saying why not."""
     if os.geteuid() != 0:
         raise ProbeUnavailable("kernel probing needs root (bpf() program loads)")
+    try:                  # kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK (libbpf bumps it too)
+        import resource
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ImportError, ValueError, OSError):
+        pass
     b = Bpf()
     r = b.prog_load(1, prog_return0(), log=False)          # BPF_PROG_TYPE_SOCKET_FILTER
     if not r.ok:
@@ -697,6 +702,10 @@ class Prober:
     def probe_kfuncs(self) -> dict:
         t0 = time.monotonic()
         kfuncs = self.kfunc_list()
+        mods = sorted({k.module for k in self.snap.kfuncs.values() if k.module})
+        if mods:
+            self.warnings.append(f"kfuncs: module kfuncs not probed (modules {', '.join(mods[:5])}"
+                                 + (" ..." if len(mods) > 5 else "") + "): only vmlinux BTF ids are called")
         allowed = {k.name: set() for k in kfuncs}
         probed_types = []
         unusable = []

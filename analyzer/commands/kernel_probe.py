@@ -22,7 +22,8 @@ def add_parser(sub):
     p.add_argument("--only", metavar="LIST",
                    help="comma-separated subset of: prog-types,map-types,helpers,kfuncs (default: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary on stderr")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (there is none either when stderr is not a terminal)")
     p.set_defaults(func=cmd_probe)
     return p
 

@@ -150,3 +150,15 @@ def test_action_bad_input_stops_with_exit_2(tmp_path):
     assert summary == "" and not outputs.get("reports")
     code, _, _, logs = run_action(tmp_path, paths="  ")
     assert code == 2 and "input 'paths' is empty" in logs[-1]
+    code, _, _, logs = run_action(tmp_path, paths=f"{LOADS_EVERYWHERE} {tmp_path}/nothing-*.bpf.o")
+    assert code == 2 and f"no file matches {tmp_path}/nothing-*.bpf.o" in logs[-1]
+
+
+@needs
+def test_action_expands_globs(tmp_path):
+    pattern = os.path.join(ROOT, "corpus/programs/tracing/tp_state_*.bpf.o")
+    code, outputs, summary, logs = run_action(tmp_path, paths=pattern, kernels="6.1", **{"upload-html": "false"})
+    assert code == 0, logs
+    import glob
+    n = len(glob.glob(pattern))
+    assert n >= 2 and f"({n} checks)" in summary.splitlines()[0]

@@ -45,7 +45,7 @@ def facts_line(doc):
     """Where the program-type column comes from, in one sentence."""
     if not doc["hooks_known"]:
         return ("program types that may call each kfunc: unknown (this snapshot carries no kernel-source "
-                "or probe facts)")
+                "or probe facts about kfunc program types)")
     origins = "; ".join(f"{f['origin']}: {f['detail']}" if f["detail"] else f["origin"] for f in doc["facts"])
     return f"program types that may call each kfunc: from kernel facts ({origins})"
 

@@ -453,9 +453,9 @@ class Prober:
         self.methods = {}
         self.stats = ProbeStats()
         self.loaded = {}            # prog type -> [Variant] that load the trivial program
-        # prog types some of whose variants the kernel refused for another reason than not knowing them
-        # (EPERM for trampolines on a kernel that cannot make them): what they offer is not an upper bound
-        self.incomplete = set()
+        # prog type -> variants the kernel refused for another reason than not knowing them (EPERM for
+        # trampolines on a kernel that cannot make them): their facts cover the variants that load here
+        self.refused = {}
 
     def _tick(self, note=""):
         if self.progress is not None:
@@ -488,12 +488,11 @@ class Prober:
                                                                l.sleepable == v.sleepable for l in loaded):
                         odd.setdefault((v.attach_type, v.sleepable), (v, r))
                 if odd:
-                    self.incomplete.add(pt)
+                    self.refused[pt] = [f"{v.label}: {r.error}" for v, r in odd.values()]
                     self.warnings.append(
-                        f"{_short(pt)}: variants that do not load here ("
-                        + "; ".join(f"{v.label}: {r.error}" for v, r in odd.values())
-                        + "); its helper set is not recorded (it would not be an upper bound) and its "
-                        "kfunc refusals are not conclusive")
+                        f"{_short(pt)}: variants that do not load here ({'; '.join(self.refused[pt])}); "
+                        "its helpers and kfuncs are those of the variants that do (a program needing the "
+                        "others fails here anyway)")
             elif fails:
                 v, r = fails[0]
                 why = _last_line(r.log) or os.strerror(r.errno)
@@ -661,7 +660,7 @@ class Prober:
     def probe_helpers(self) -> dict:
         t0 = time.monotonic()
         helpers = {n: v for n, v in self.snap.helpers.items() if v != 0}
-        out, partial = {}, {}
+        out = {}
         inconclusive = 0
         for pt, variants in self.helper_variants().items():
             offered = set()
@@ -679,12 +678,7 @@ class Prober:
                         continue
                     if classify_helper_log(r.log) == HELPER_OFFERED:
                         offered.add(name)
-            if pt in self.incomplete:
-                partial[_short(pt)] = sorted(offered, key=helpers.get)
-            else:
-                out[pt] = sorted(offered, key=helpers.get)
-        if partial:
-            self.methods["helper_prog_types_partial"] = partial
+            out[pt] = sorted(offered, key=helpers.get)
         if inconclusive:
             self.warnings.append(f"helpers: {inconclusive} probe loads failed without a verifier log "
                                  "(counted as not offered)")
@@ -729,7 +723,7 @@ class Prober:
                         usable = True
                     elif verdict == KFUNC_UNRESOLVED:
                         unresolved.add(k.name)
-            if usable and pt not in self.incomplete:
+            if usable:
                 probed_types.append(pt)
             elif not usable:
                 unusable.append(_short(pt))
@@ -808,6 +802,8 @@ def probe_running(snap, *, only=CATEGORIES, progress=None, bpf: Optional[Bpf] = 
     pr.stats.seconds["total"] = time.monotonic() - t0
     pr.stats.loads = bpf.calls
     pr.methods["variants"] = {_short(pt): labels for pt, labels in pr.stats.variants.items()}
+    if pr.refused:
+        pr.methods["variants_refused"] = {_short(pt): labels for pt, labels in pr.refused.items()}
     facts = KernelFacts(origin="probe", detail=f"probe of {release} (running)", version=release,
                         kfunc_prog_types=kfuncs, helper_prog_types=helpers, prog_types=prog_types,
                         map_types=map_types, methods=pr.methods, warnings=pr.warnings)

@@ -213,19 +213,20 @@ def test_prober_reading_of_verifier_answers(snap612):
     assert "BPF_FUNC_xdp_adjust_head" in h["BPF_PROG_TYPE_XDP"]
     assert "BPF_FUNC_xdp_adjust_head" not in h["BPF_PROG_TYPE_SOCKET_FILTER"]
     assert h["BPF_PROG_TYPE_SOCKET_FILTER"] == ["BPF_FUNC_get_current_comm"]
-    # tracing lost its fentry variants to EPERM: no helper set (not an upper bound), said in a warning;
+    # tracing lost its fentry variants to EPERM: its facts are those of tp_btf/iter, and that is said;
     # the sleepable tp_btf refused with EINVAL is simply a variant this kernel does not have
-    assert "BPF_PROG_TYPE_TRACING" not in h
-    assert facts.methods["helper_prog_types_partial"]["tracing"] == ["BPF_FUNC_get_current_comm"]
-    assert any(w.startswith("tracing: variants that do not load here") and "EPERM" in w
-               and "(sleepable): EINVAL" not in w for w in facts.warnings)
+    assert h["BPF_PROG_TYPE_TRACING"] == ["BPF_FUNC_get_current_comm"]
+    refused = facts.methods["variants_refused"]["tracing"]
+    assert "tracing/trace_fentry:bpf_lsm_file_open: EPERM" in refused
+    assert not any("EINVAL" in x for x in refused)
+    assert any(w.startswith("tracing: variants that do not load here") for w in facts.warnings)
     assert "tracing/trace_raw_tp:sched_switch" in facts.methods["variants"]["tracing"]
-    # kfuncs: allowed everywhere probed -> "*"; refused outside XDP -> XDP only; tracing not "probed"
+    # kfuncs: allowed everywhere probed -> "*"; refused outside XDP -> XDP only
     k = facts.kfunc_prog_types
     assert k["bpf_dynptr_from_xdp"] == ["BPF_PROG_TYPE_XDP"]
     assert k["bpf_task_acquire"] == ["*"]
-    assert "BPF_PROG_TYPE_TRACING" not in facts.methods["kfunc_probed_prog_types"]
-    assert any("say nothing about" in w and "tracing" in w and "ext" in w for w in facts.warnings)
+    assert "BPF_PROG_TYPE_TRACING" in facts.methods["kfunc_probed_prog_types"]
+    assert any("say nothing about" in w and "ext" in w and "tracing" not in w for w in facts.warnings)
     assert stats.loads == fake.calls and facts.map_types is None
     assert any(w.startswith("ext: cannot load the BTF") for w in facts.warnings)
 

@@ -128,11 +128,12 @@ def result_files(mode):
     return suffix, files
 
 
-def agreement(mode, object_dirs):
+def agreement(mode, object_dirs, without_facts=False):
     """Score every results file of `mode` against bpfstab check. Returns (table, classes, disagreements):
     table rows (release, programs, judged, agree, unknown, false loads, false fails, facts), outcome classes
     {(release, class, True|False|"unknown"): n}, disagreements (release, object, program, real, ours,
-    class, our codes, real first message, cause)."""
+    class, our codes, real first message, cause). without_facts: drop the snapshots' source/probe facts
+    first (what bpfstab predicts from BTF alone)."""
     objects = index_objects(object_dirs)
     suffix, files = result_files(mode)
     table, classes, disagreements = [], collections.Counter(), []
@@ -148,6 +149,10 @@ def agreement(mode, object_dirs):
         except Exception as e:                 # the host kernel only exists on the machine that ran it
             print(f"skip {release}: {e}", file=sys.stderr)
             continue
+        if without_facts:
+            for origin in list(getattr(kernel, "facts", {})):
+                del kernel.facts[origin]
+            kernel._derived.pop("merged_facts", None)
         facts = "+".join(sorted(getattr(kernel, "facts", {}))) or "none"
         rows = compare(path, objects, kernel)
         agree = unknown = false_loads = false_fails = 0
@@ -203,9 +208,11 @@ def main():
                          "corpus/programs)")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--disagreements", type=int, default=200, help="how many to list")
+    ap.add_argument("--without-facts", action="store_true",
+                    help="ignore the snapshots' source/probe facts (BTF-only predictions)")
     args = ap.parse_args()
     dirs = args.objects or [os.path.join(ROOT, "tests/realload/build/objects"), os.path.join(ROOT, "corpus/programs")]
-    table, classes, disagreements = agreement(args.mode, dirs)
+    table, classes, disagreements = agreement(args.mode, dirs, args.without_facts)
     out = sys.stdout
     if args.markdown:
         write_markdown(out, table, classes, disagreements, args.disagreements)

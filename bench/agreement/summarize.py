@@ -34,6 +34,15 @@ def agreement_section(object_dirs) -> str:
     buf = io.StringIO()
     buf.write("## Agreement with `bpfstab check` (fixup-maps runs; `compare.py --markdown`)\n\n")
     compare.write_markdown(buf, table, classes, disagreements)
+    if any(row[-1] != "none" for row in table):
+        before, _, _ = compare.agreement("fixup-maps", object_dirs, without_facts=True)
+        buf.write("\nThe same without the snapshots' kernel-source/probe facts (BTF only; "
+                  "`compare.py --without-facts`):\n\n| kernel | agree | agreement | with facts |\n|---|---|---|---|\n")
+        after = {row[0]: row for row in table}
+        for rel, n, judged, agree, *_ in before:
+            a = after.get(rel)
+            now = f"{100.0 * a[3] / a[2]:.1f} %" if a and a[2] else "-"
+            buf.write(f"| {rel} | {agree}/{judged} | {100.0 * agree / judged if judged else 0:.1f} % | {now} |\n")
     return buf.getvalue()
 
 

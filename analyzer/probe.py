@@ -619,9 +619,10 @@ class Prober:
                 self.bpf.close(fd)
 
     def _struct_ops_value(self):
+        """(BTF id, size) of the first bpf_struct_ops_<name> value type of the kernel, or (0, 0)."""
+        from btf import kinds as K
         btf = self.snap.btf
         for name in self.snap.struct_ops:
-            from btf import kinds as K
             vid = btf.find("bpf_struct_ops_" + name, K.STRUCT)
             if vid:
                 return vid, btf.resolve_size(vid)
@@ -674,14 +675,17 @@ class Prober:
                     r = self.bpf.prog_load(ptv, prog_call_helper(hid), **kw)
                     self._tick(_short(pt))
                     if not r.ok and not r.log.strip():
+                        # no verifier verdict (ENOMEM, a signal): no refusal seen either; keep the set
+                        # an upper bound
                         inconclusive += 1
+                        offered.add(name)
                         continue
                     if classify_helper_log(r.log) == HELPER_OFFERED:
                         offered.add(name)
             out[pt] = sorted(offered, key=helpers.get)
         if inconclusive:
             self.warnings.append(f"helpers: {inconclusive} probe loads failed without a verifier log "
-                                 "(counted as not offered)")
+                                 "(counted as offered: no refusal was seen)")
         self.methods["helper_prog_types"] = (
             "BPF_PROG_LOAD of 'call N; exit' per prog type variant; refused when the log says 'invalid func', "
             "'unknown func' or 'program of this type cannot use helper' (libbpf_probe_bpf_helper); "
@@ -704,9 +708,11 @@ class Prober:
         probed_types = []
         unusable = []
         unresolved = set()
+        silent_total = 0
         for pt, variants in self.helper_variants().items():
             ptv = self.snap.prog_types[pt]
             usable = False
+            silent = set()          # no verdict from the verifier (no log, or kfunc calls impossible)
             for v in variants:
                 kw = v.load_kw(self.kver)
                 for k in kfuncs:
@@ -723,10 +729,20 @@ class Prober:
                         usable = True
                     elif verdict == KFUNC_UNRESOLVED:
                         unresolved.add(k.name)
+                    else:
+                        silent.add(k.name)
             if usable:
                 probed_types.append(pt)
-            elif not usable:
+                # where the verifier answered for other kfuncs but not this one, no refusal was seen:
+                # keep the lists an upper bound
+                for name in silent - {n for n in silent if pt in allowed[n]}:
+                    allowed[name].add(pt)
+                    silent_total += 1
+            else:
                 unusable.append(_short(pt))
+        if silent_total:
+            self.warnings.append(f"kfuncs: {silent_total} kfunc/prog type pairs got no verifier verdict "
+                                 "(counted as allowed: no refusal was seen)")
         if unusable:
             self.warnings.append(f"kfuncs: calls not possible or not conclusive for {', '.join(unusable)}")
         unprobed = [_short(pt) for pt in self.snap.prog_types

@@ -176,6 +176,8 @@ class FakeKernel:
         self.tracing = snap.prog_types["BPF_PROG_TYPE_TRACING"]
         self.raw_tp = snap.attach_types["BPF_TRACE_RAW_TP"]
         self.kf_xdp = snap.kfuncs["bpf_dynptr_from_xdp"].btf_id
+        self.kf_release = snap.kfuncs["bpf_task_release"].btf_id
+        self.sched_act = snap.prog_types["BPF_PROG_TYPE_SCHED_ACT"]
 
     def prog_load(self, prog_type, insns, *, log=True, keep_fd=False, expected_attach_type=0,
                   prog_flags=0, **kw):
@@ -186,6 +188,10 @@ class FakeKernel:
             return P.LoadResult(False, 22, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops "
                                            "programs can be sleepable\n")
         first = decode(insns[:8])[0]
+        if first.is_helper_call() and first.imm == 5 and prog_type == self.sched_act:
+            return P.LoadResult(False, 12, "")       # ENOMEM, no verdict: must not read as a refusal
+        if first.is_kfunc_call() and first.imm == self.kf_release and prog_type == self.sched_act:
+            return P.LoadResult(False, 12, "")
         if first.is_helper_call():
             hid = first.imm
             if hid == 16 or (hid == 44 and prog_type == self.xdp):
@@ -227,6 +233,12 @@ def test_prober_reading_of_verifier_answers(snap612):
     assert k["bpf_task_acquire"] == ["*"]
     assert "BPF_PROG_TYPE_TRACING" in facts.methods["kfunc_probed_prog_types"]
     assert any("say nothing about" in w and "ext" in w and "tracing" not in w for w in facts.warnings)
+    # answers without a verifier log are no refusal: the sets stay upper bounds, and that is said
+    assert h["BPF_PROG_TYPE_SCHED_ACT"] == ["BPF_FUNC_ktime_get_ns", "BPF_FUNC_get_current_comm"]
+    assert k["bpf_task_release"] == ["*"]
+    assert "helpers: 1 probe loads failed without a verifier log (counted as offered: no refusal was seen)" \
+        in facts.warnings
+    assert any(w.startswith("kfuncs: 1 kfunc/prog type pairs got no verifier verdict") for w in facts.warnings)
     assert stats.loads == fake.calls and facts.map_types is None
     assert any(w.startswith("ext: cannot load the BTF") for w in facts.warnings)
 

@@ -10,29 +10,18 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from btf import core as core_rules
-from btf.btf_ids import KF_FLAGS
 from btf.compat import essential_name
 
 from .findings import ERROR, INFO, Finding, verdict_of
 from .reach import NONZERO, MapPtr, reachable
 from .rules import externs as extern_rules
+from .rules import hooks as hook_rules
 from .rules import isa as isa_rules
 from .rules import maps as map_rules
 from .rules import progtype as progtype_rules
 from .sections import short_attach_type, short_prog_type
 from .versions import at_least
 
-KF_SLEEPABLE = 1 << 5
-KF_DESTRUCTIVE = 1 << 6
-# Program types whose helpers or kfunc hook are not their own: EXT programs verify with their target's
-# type (resolve_prog_type() and env->ops = bpf_verifier_ops[tgt_prog->type] in check_attach_btf_id);
-# struct_ops helpers come from each struct_ops type's own verifier_ops (bpf_struct_ops_get_func_proto).
-# Facts keyed by these types would not describe what the verifier applies: say nothing.
-HELPERS_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"))
-KFUNC_HOOK_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT",))
-# kfuncs that register a bpf_wq callback: that callback runs sleepable (push_async_cb sets
-# in_sleepable), so a sleepable kfunc there is fine in a non-sleepable program.
-WQ_CALLBACK_KFUNCS = frozenset(("bpf_wq_set_callback_impl", "bpf_wq_set_callback"))
 POISON_KFUNC_BASE = 2002000000
 # kernel xdp_metadata_kfunc_ids (net/core/xdp.c XDP_METADATA_KFUNC list): every member is named
 # bpf_xdp_metadata_*, and add_kfunc_call() rejects them for programs not bound to a device.
@@ -70,12 +59,6 @@ class KernelState:
         self.helper_names = {v: n for n, v in kernel.helpers.items() if n.startswith("BPF_FUNC_")}
         # kernel-source / probe facts (analyzer/facts.py): None when the snapshot has none
         self.facts = kernel.merged_facts if getattr(kernel, "facts", None) else None
-
-    def origin_text(self, origin):
-        """'kernel source: linux-source-6.12 6.12.117' / 'probe: ...' for a message."""
-        kf = self.kernel.facts.get(origin)
-        what = "kernel source" if origin == "source" else "probe" if origin == "probe" else str(origin)
-        return f"{what}: {kf.detail}" if kf is not None and kf.detail else what
 
 
 def check_objects(objects, kernels, *, progress=None):
@@ -222,26 +205,10 @@ def _const_reader(obj, ext):
     return read
 
 
-def _kfunc_flags(state, kf):
-    """(KF_ flag bits or None, where they came from): the kernel's .BTF_ids pairs, else the source/probe
-    facts (BTF_ID_FLAGS in the kernel source)."""
-    if kf.flags is not None:
-        return kf.flags, ".BTF_ids"
-    facts = state.facts
-    got = facts.kfunc_flags.get(kf.name) if facts is not None else None
-    if got is None:
-        return None, None
-    names, origin = got
-    return sum(KF_FLAGS.get(n, 0) for n in names), origin
-
-
 def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
     out = []
     kernel = state.kernel
-    prog_type = prog.info.prog_type
-    sleepable = prog.info.sleepable or prog_type == "BPF_PROG_TYPE_SYSCALL"
-    facts = state.facts if prog_type not in KFUNC_HOOK_NOT_OWN else None
-    wq_callbacks = any(r is not None and essential_name(r.name) in WQ_CALLBACK_KFUNCS
+    wq_callbacks = any(r is not None and essential_name(r.name) in hook_rules.WQ_CALLBACK_KFUNCS
                        for r in kfunc_calls.values())
     for pos, r in sorted(kfunc_calls.items()):
         loc = _loc(linked, pos)
@@ -278,29 +245,9 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
                                f"kfunc on kernel {kernel.release}: calling kernel function is not allowed",
                                location=loc))
             continue
-        if facts is not None:
-            allowed, origin = facts.kfunc_allowed(kf.name, prog_type)
-            if allowed is False:
-                out.append(_kfunc_hook_denied(state, kf.name, prog_type, origin, loc, r.weak))
-                continue        # fetch_kfunc_meta fails before the flags are looked at
-        flags, flags_from = _kfunc_flags(state, kf)
-        if flags is None:
-            continue
-        if flags & KF_DESTRUCTIVE:
-            out.append(Finding("KFUNC_DESTRUCTIVE", f"kfunc '{kf.name}' is destructive (KF_DESTRUCTIVE, from "
-                               f"{_flags_origin(state, flags_from)}): the loader needs CAP_SYS_BOOT",
-                               location=loc))
-        in_callback = wq_callbacks and pos < len(linked) and linked[pos] is not None \
-            and linked[pos].func != prog.name
-        if flags & KF_SLEEPABLE and not sleepable and not in_callback:
-            # 6.1 checks it in btf_check_func_arg_match, 6.2+ in check_kfunc_call (other words)
-            said = (f"program must be sleepable to call sleepable kfunc {kf.name}"
-                    if at_least(kernel.release, 6, 2) is not False
-                    else f"kernel function {kf.name} is sleepable but the program is not")
-            out.append(Finding("KFUNC_SLEEPABLE", f"kfunc '{kf.name}' is sleepable (KF_SLEEPABLE, from "
-                               f"{_flags_origin(state, flags_from)}) but program '{prog.name}' is not: "
-                               f"'{said}'", location=loc,
-                               hint="use a sleepable section (e.g. 'lsm.s/', 'fentry.s/', 'syscall')"))
+        in_callback = wq_callbacks and linked[pos] is not None and linked[pos].func != prog.name
+        out += hook_rules.kfunc_findings(kernel, state.facts, kf, prog, loc, weak=r.weak,
+                                         in_wq_callback=in_callback)
     # bpf_ksym_exists() on a resolved kfunc: ld_imm64 of a FUNC btf id (kernel ≥ 6.4), all insns
     for li in linked:
         if li is None or li.reloc is None or li.reloc[0] != "ksym":
@@ -313,35 +260,12 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
     return out
 
 
-def _flags_origin(state, flags_from):
-    return "the kernel's .BTF_ids" if flags_from == ".BTF_ids" else state.origin_text(flags_from)
-
-
-def _short_types(types, limit=6):
-    names = sorted(short_prog_type(t) for t in types)
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _kfunc_hook_denied(state, name, prog_type, origin, loc, weak=False):
-    types, _ = state.facts.kfunc_prog_type_list(name)
-    where = _short_types(types) if types else "no program type"
-    hint = (f"call '{name}' only from a program type it is registered for ({where}), or use a helper/kfunc "
-            "offered to this program type")
-    if weak:        # libbpf resolved it, so bpf_ksym_exists() is true and prunes nothing
-        hint += f"; a bpf_ksym_exists({name}) guard does not help, the kfunc exists on this kernel"
-    return Finding("KFUNC_HOOK_DENIED",
-                   f"kfunc '{name}' is not registered for {short_prog_type(prog_type)} programs on kernel "
-                   f"{state.kernel.release} (per {state.origin_text(origin)}; registered for: {where}): "
-                   f"'calling kernel function {name} is not allowed'", location=loc, hint=hint,
-                   detail={"kfunc": name, "origin": origin})
-
-
 def _helper_findings(prog, state, reach, linked):
     out = []
     if state.max_helper_id is None:
         return out
     prog_type = prog.info.prog_type
-    facts = state.facts if prog_type not in HELPERS_NOT_OWN else None
+    facts = state.facts
     for hc in prog.helper_calls:
         pos = hc.pos
         if pos not in reach:
@@ -360,25 +284,10 @@ def _helper_findings(prog, state, reach, linked):
         name = state.helper_names.get(hid)
         if name is None:
             continue
-        allowed, origin = facts.helper_allowed(name, prog_type)
-        if allowed is False:
-            out.append(_helper_not_allowed(state, name, hid, prog_type, origin, li.line))
+        f = hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
+        if f is not None:
+            out.append(f)
     return out
-
-
-def _helper_not_allowed(state, name, hid, prog_type, origin, loc):
-    kernel = state.kernel
-    short = "bpf_" + name[len("BPF_FUNC_"):]
-    newer = at_least(kernel.release, 6, 10) is not False     # the wording changed in 6.10
-    said = f"program of this type cannot use helper {short}#{hid}" if newer else f"unknown func {short}#{hid}"
-    offered = [pt for pt, (helpers, _) in state.facts.helper_prog_types.items() if name in helpers]
-    hint = (f"{short} is offered to {_short_types(offered)} on this kernel; call it from such a program, "
-            "or do without it here" if offered else
-            f"no program type is known to be offered {short} on this kernel")
-    return Finding("HELPER_NOT_ALLOWED",
-                   f"helper {short}#{hid} exists on kernel {kernel.release} but is not offered to "
-                   f"{short_prog_type(prog_type)} programs (per {state.origin_text(origin)}): the verifier "
-                   f"says '{said}'", location=loc, hint=hint, detail={"helper": name, "origin": origin})
 
 
 def summarize(results):

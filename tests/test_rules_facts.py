@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from analyzer import engine
+from analyzer.rules import hooks as hook_rules
 from analyzer.engine import KernelState, check_objects
 from analyzer.facts import KernelFacts
 from analyzer.kernels import Kfunc, bundled_kernels, resolve_kernel
@@ -135,11 +135,12 @@ def test_ext_programs_use_their_targets_type(k612):
 def test_kf_flags_from_source_when_btf_ids_have_none(k612):
     state = KernelState(k612)
     kf = Kfunc(name="bpf_copy_from_user_str", btf_id=1, proto="", flags=None)
-    assert engine._kfunc_flags(state, kf) == (engine.KF_SLEEPABLE, "source")
+    assert hook_rules.kfunc_flags(state.facts, kf) == (hook_rules.KF_SLEEPABLE, "source")
     kf.flags = 0                     # the kernel's .BTF_ids pair wins when present
-    assert engine._kfunc_flags(state, kf) == (0, ".BTF_ids")
-    assert engine._kfunc_flags(state, Kfunc(name="crash_kexec", btf_id=1, proto=""))[0] == engine.KF_DESTRUCTIVE
-    assert engine._kfunc_flags(state, Kfunc(name="not_in_facts", btf_id=1, proto="")) == (None, None)
+    assert hook_rules.kfunc_flags(state.facts, kf) == (0, ".BTF_ids")
+    crash = Kfunc(name="crash_kexec", btf_id=1, proto="")
+    assert hook_rules.kfunc_flags(state.facts, crash)[0] == hook_rules.KF_DESTRUCTIVE
+    assert hook_rules.kfunc_flags(state.facts, Kfunc(name="not_in_facts", btf_id=1, proto="")) == (None, None)
 
 
 def test_weak_kfunc_that_resolves_is_still_refused_by_hook(k612):

@@ -199,7 +199,8 @@ _ORIGIN_WORDS = {".BTF_ids": "the kernel's .BTF_ids", "source": "kernel source",
 def _origin_words(snap, origin):
     what = _ORIGIN_WORDS.get(origin, str(origin))
     kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe") else None
-    return f"{what} ({kf.detail})" if kf is not None and kf.detail else what
+    label = kf and (kf.detail or kf.version)
+    return f"{what} ({label})" if label else what
 
 
 def _flag_set(snap, k):

@@ -23,9 +23,18 @@ EXCERPT = json.load(open(os.path.join(ROOT, "tests", "data", "source_facts_excer
 pytestmark = pytest.mark.skipif(len(bundled_kernels()) < 4, reason="bundled kernel snapshots missing")
 
 
+def bare(version):
+    """A freshly loaded bundled snapshot with any facts it carries removed (BTF only)."""
+    snap = resolve_kernel(version)
+    for origin in list(snap.facts):
+        del snap.facts[origin]
+    snap._derived.pop("merged_facts", None)
+    return snap
+
+
 def kernel_with_facts(version, **extra):
     """A freshly loaded bundled snapshot with the source excerpt for `version` attached."""
-    snap = resolve_kernel(version)
+    snap = bare(version)
     ex = EXCERPT[version]
     snap.set_facts(KernelFacts("source", detail=ex["detail"], version=version,
                                helper_prog_types=ex.get("helper_prog_types", {}),
@@ -68,7 +77,7 @@ def test_helper_not_offered_to_xdp_fails_with_source_origin(k612):
 
 
 def test_without_facts_nothing_is_said():
-    plain = resolve_kernel("6.12")
+    plain = bare("6.12")
     (r,) = check("basic/helper_comm_xdp.bpf.o", plain).values()
     assert r.verdict == "loads" and not any(f.code == "HELPER_NOT_ALLOWED" for f in r.findings)
 
@@ -153,7 +162,7 @@ def test_weak_kfunc_that_resolves_is_still_refused_by_hook(k612):
     (f,) = [f for f in errors(r) if f.code == "KFUNC_HOOK_DENIED"]
     assert "bpf_ksym_exists(bpf_task_from_pid) guard does not help" in f.hint
     # where the weak kfunc does not resolve (6.1), the guard prunes the call: no hook finding
-    k61 = resolve_kernel("6.1")
+    k61 = bare("6.1")
     k61.set_facts(KernelFacts("probe", kfunc_prog_types={"bpf_task_from_pid": ["BPF_PROG_TYPE_XDP"]}))
     (r,) = check("kfuncs/task_from_pid_weak_guarded.bpf.o", k61).values()
     assert not [f for f in r.findings if f.code == "KFUNC_HOOK_DENIED"]

@@ -35,7 +35,8 @@ def origin_text(kernel, origin):
         return "the kernel's .BTF_ids"
     kf = kernel.facts.get(origin)
     what = "kernel source" if origin == "source" else "probe" if origin == "probe" else str(origin)
-    return f"{what}: {kf.detail}" if kf is not None and kf.detail else what
+    label = kf and (kf.detail or kf.version)
+    return f"{what}: {label}" if label else what
 
 
 def short_types(types, limit=6):

@@ -107,11 +107,25 @@ def _attach_source_facts(snap, source, config_path, progress, use_cache=True):
     if config_path is None:
         kf.warnings = [f"parsed with the snapshot's config subset ({label}); pass --config with the full "
                        f".config for #ifdef CONFIG_ blocks outside it"] + list(kf.warnings)
-    if kf.version and snap.release and not snap.release.startswith(kf.version):
-        kf.warnings = [f"source version {kf.version} differs from the kernel release {snap.release}"] + \
-            list(kf.warnings)
+    built = _built_version(snap)
+    if kf.version and built and kf.version != built:
+        kf.warnings = [f"source version {kf.version} differs from the kernel's {built} (release {snap.release}): "
+                       f"facts of a neighbouring tree"] + list(kf.warnings)
     snap.set_facts(kf)
     return kf
+
+
+def _built_version(snap):
+    """The upstream version a kernel was built from: "Debian 6.12.107-1" in its banner, else the leading
+    x.y.z of its release (Debian's ABI names such as 6.1.0-56 carry no sublevel: then None)."""
+    import re
+    found = re.findall(r"Debian (\d+\.\d+(?:\.\d+)?)[-+~][^ ]* \(", snap.version_banner or "")
+    if found:
+        return found[-1]             # the kernel's own package version (the compiler's comes first)
+    m = re.match(r"(\d+\.\d+\.\d+)", snap.release or "")
+    if m and not re.match(r"\d+\.\d+\.0-\d+", snap.release):
+        return m.group(1)
+    return None
 
 
 def _facts_line(snap, kf):

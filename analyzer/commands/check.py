@@ -1,5 +1,10 @@
 """`bpfstab check`: will each program load on each kernel? Exit 0 all load, 1 something fails
-(per --fail-on), 2 bad input or usage."""
+(per --fail-on), 2 bad input or usage.
+
+A BPF C source among the inputs (FILE.c, optionally --cflags) is judged before it is built: libclang
+reads it (analyzer/source_program.py) and analyzer/source_check.py applies the same rules; its results
+carry the .c path as "object" and FILE:LINE locations. What only the compiled code shows (ISA level,
+code the optimiser drops) is not judged for sources."""
 import sys
 
 from ..engine import check_objects

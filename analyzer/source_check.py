@@ -4,7 +4,8 @@ The rules are the engine's: program/attach type and attach target (rules/progtyp
 extern resolution with libbpf's prototype rule (rules/externs, on the source's local BTF), kfunc and
 helper call checks (the engine's per-call checks, fed with source call sites), CO-RE relocations
 (btf.core.calc_relo on the source's local BTF). What source cannot show is left out: the ISA level and
-anything the optimiser decides (dead code the compiler drops, what gets inlined).
+anything the optimiser decides (dead code the compiler drops, what gets inlined). Of the ISA rules only
+the one visible in C is applied: a callback passed by address (bpf_loop anything the optimiser decides (dead code the compiler drops, what gets inlined). co.) needs 5.13.
 
 Reachability comes from the guards the source states: a site is unreachable on a kernel when one of
 its guard literals is false there (bpf_ksym_exists of an unresolved weak ksym, an existence check the
@@ -27,21 +28,14 @@ from .rules import maps as map_rules
 from .rules import progtype as progtype_rules
 
 
-class _Insn(NamedTuple):
-    """What the engine's call checks read of an instruction: a helper call (code 0x85, src 0, imm id),
-    a kfunc call (src 2) or an ld_imm64 (0x18)."""
-    code: int
-    src: int
-    imm: int
-
-
-class _Site:
-    """A source call site in the shape of objects.LinkedInsn (pos, line, reloc, func, insn)."""
-    __slots__ = ("pos", "line", "reloc", "func", "insn", "call_target")
-
-    def __init__(self, pos, line, reloc, func, insn):
-        self.pos, self.line, self.reloc, self.func, self.insn = pos, line, reloc, func, insn
-        self.call_target = None
+class _Site(NamedTuple):
+    """A source call site in the shape the engine's call checks read of objects.LinkedInsn: its position
+    among the program's sites, FILE:LINE, the relocation it stands for (None for a helper call), and the
+    function it runs in (the program, or the callback it is in)."""
+    pos: int
+    line: str
+    reloc: object
+    func: str
 
 
 class _ProgramView:
@@ -171,23 +165,23 @@ def _check_program(model, sp, state, obj, ext, atoms):
     prog = _ProgramView(sp)
     linked, reach, kfunc_calls = [], set(), {}
 
-    def add(site, reloc, insn):
+    def add(site, reloc):
         pos = len(linked)
-        linked.append(_Site(pos, site.where, reloc, site.function or sp.name, insn))
+        linked.append(_Site(pos, site.where, reloc, site.function or sp.name))
         if atoms.reachable(site):
             reach.add(pos)
         return pos
 
     for s in sp.helper_calls:
-        pos = add(s, None, _Insn(0x85, 0, s.helper_id))
+        pos = add(s, None)
         prog.helper_calls.append(HelperCall(pos, s.helper_id, s.name, s.where))
     for s in sp.kfunc_calls:
-        pos = add(s, ("kfunc", s.name), _Insn(0x85, 2, 0))
+        pos = add(s, ("kfunc", s.name))
         kfunc_calls[pos] = ext.by_name.get(s.name)
     for s in sp.ksym_refs:
-        add(s, ("ksym", s.name), _Insn(0x18, 2, 0))
+        add(s, ("ksym", s.name))
     for s in sp.callbacks:          # the callback's address: ld_imm64 src_reg BPF_PSEUDO_FUNC
-        add(s, ("func", s.name), _Insn(0x18, 4, 0))
+        add(s, ("func", s.name))
     prog.linked = linked
     findings += _located(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)

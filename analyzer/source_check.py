@@ -5,7 +5,7 @@ extern resolution with libbpf's prototype rule (rules/externs, on the source's l
 helper call checks (the engine's per-call checks, fed with source call sites), CO-RE relocations
 (btf.core.calc_relo on the source's local BTF). What source cannot show is left out: the ISA level and
 anything the optimiser decides (dead code the compiler drops, what gets inlined). Of the ISA rules only
-the one visible in C is applied: a callback passed by address (bpf_loop anything the optimiser decides (dead code the compiler drops, what gets inlined). co.) needs 5.13.
+the one visible in C is applied: a callback passed by address (bpf_loop and the like) needs 5.13.
 
 Reachability comes from the guards the source states: a site is unreachable on a kernel when one of
 its guard literals is false there (bpf_ksym_exists of an unresolved weak ksym, an existence check the

@@ -4,7 +4,7 @@ those kfuncs have been across the given kernels.
 Dependencies come from the dependency graph's program side (analyzer.graph.program_uses: the
 same extern/relocation reading check uses), history from analyzer.diff.timeline (libbpf's
 prototype rule, renames, KF_ flags), program types allowed per kernel from snapshot facts when a
-snapshot carries them (analyzer.facts; the bundled snapshots do not, so "hooks" is then null).
+snapshot carries them (analyzer.facts; "hooks" is null for a snapshot without facts).
 
 Guards: for a weak kfunc, "guarded" is decided by the check engine's reachability (analyzer.reach)
 on every given kernel where the kfunc does not resolve: guarded when check reports the call pruned
@@ -29,7 +29,8 @@ JSON schema "bpfstab.audit/1":
         "present": [kernel id], "first": id|null, "last": id|null,
         "added_in": id|null,        # first given kernel that has it, when an older given kernel lacks it
         "removed_in": id|null,      # first given kernel after its last appearance
-        "changes": [{"from", "to", "change", "breaking", "old", "new", "detail"}],   # timeline steps
+        "changes": [{"from", "to", "change", "breaking", "old", "new", "detail"}],   # timeline steps (analyzer.diff:
+                                    # prototype, flags, renames and, with facts on both kernels, hooks)
         "per_kernel": {kernel id: {"proto": str|null, "flags": [str]|null,
                                    "hooks": [str]|null, "hooks_origin": str|null}},
         "users": [{"package", "object", "program", "prog_type", "how": [str], "weak": bool,

@@ -35,6 +35,10 @@ def render(doc):
         for (proto, flags), where in protos.items():
             fl = f"  [{'|'.join(flags)}]" if flags else ""
             out.append(f"   {', '.join(where)}: {proto}{fl}")
+        for kid, pk in r["per_kernel"].items():
+            if pk["hooks"] is not None:
+                out.append(f"   {rel[kid]}: callable from {', '.join(pk['hooks']) or 'no program type'}"
+                           f" [{pk['hooks_origin']}]")
         for c in r["changes"]:
             if c["change"] in ("added",):
                 continue

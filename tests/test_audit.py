@@ -90,6 +90,22 @@ def test_guards_come_from_check(doc, objects, kernels):
     assert row(doc, "bpf_task_acquire")["calls"]["strong"] == 1
 
 
+def test_hook_changes_from_kernel_facts(objects):
+    from analyzer.facts import KernelFacts
+    old, new = resolve_kernel("6.12"), resolve_kernel("7.2")      # fresh copies: facts set here only
+    old.set_facts(KernelFacts(origin="source", kfunc_prog_types={
+        "bpf_task_acquire": ["BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_TRACING"]}))
+    new.set_facts(KernelFacts(origin="source", kfunc_prog_types={"bpf_task_acquire": ["BPF_PROG_TYPE_TRACING"]}))
+    d = audit(objects, [old, new])
+    r = row(d, "bpf_task_acquire")
+    assert r["per_kernel"][old.id]["hooks"] == ["BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_TRACING"]
+    (h,) = [c for c in r["changes"] if c["change"] == "hooks"]
+    assert h["breaking"] is True and "lsm" in h["detail"]          # from analyzer.diff's timeline
+    assert "callable from BPF_PROG_TYPE_TRACING [source]" in audit_text.render(d)
+    assert "hooks" in audit_html.render(d) and "callable from" in audit_markdown.render(d)
+    assert not [c for c in row(d, "bpf_task_release")["changes"] if c["change"] == "hooks"]
+
+
 def test_renderers(doc):
     assert json.loads(audit_json.render(doc)) == json.loads(json.dumps(doc))
     text = audit_text.render(doc)

@@ -46,11 +46,9 @@ def register(subparsers):
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(func=cmd_list)
 
-    try:                                        # `kernel probe`, when that module is present
+    import importlib.util                       # `kernel probe`, when its module is present
+    if importlib.util.find_spec("analyzer.commands.kernel_probe") is not None:
         from analyzer.commands import kernel_probe
-    except ImportError:
-        kernel_probe = None
-    if kernel_probe is not None:
         kernel_probe.add_parser(sub)
 
 

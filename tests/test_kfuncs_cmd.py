@@ -67,13 +67,23 @@ def test_kfuncs_command():
     assert "bpf_stream_vprintk" in by and "bpf_stream_vprintk_impl" not in by
     assert by["bpf_stream_vprintk"]["flag_names"] == ["KF_IMPLICIT_ARGS"]
     assert by["bpf_task_acquire"]["proto"] == "struct task_struct *bpf_task_acquire(struct task_struct *p)"
-    assert by["bpf_task_acquire"]["hooks"] is None and doc["hooks_known"] is False
+    # the program-types column is exactly what the snapshot's kernel facts say (None: no fact)
+    from analyzer.kernels import resolve_kernel
+    facts = resolve_kernel("7.2").merged_facts
+    for name in ("bpf_task_acquire", "bpf_stream_vprintk"):
+        hooks, origin = facts.kfunc_prog_type_list(name)
+        assert (by[name]["hooks"], by[name]["hooks_origin"]) == (hooks, origin)
+    assert doc["hooks_known"] == any(f["origin"] in ("source", "probe") for f in doc["facts"])
     assert doc["impl_skipped"] > 0
     r = run("kfuncs", "7.2", "--all", "--format", "json")
     allk = {k["name"] for k in json.loads(r.stdout)["kfuncs"]}
     assert "bpf_stream_vprintk_impl" in allk and len(allk) == len(by) + doc["impl_skipped"]
     r = run("kfuncs", "6.1")
-    assert r.returncode == 0 and "hooks: unknown" in r.stdout and "bpf_key_put" in r.stdout
+    assert r.returncode == 0 and "bpf_key_put" in r.stdout
+    line = next(l for l in r.stdout.splitlines() if l.startswith("void bpf_key_put("))
+    hooks = resolve_kernel("6.1").merged_facts.kfunc_prog_type_list("bpf_key_put")[0]
+    detail = r.stdout.splitlines()[r.stdout.splitlines().index(line) + 1]
+    assert ("hooks: unknown" in detail) == (hooks is None)
 
 
 def test_timeline_command():

@@ -1,7 +1,7 @@
 """Markdown report of `bpfstab kfuncs`: summary first, the full table folded."""
 from .check_html import environment
 from .check_markdown import md
-from .kfuncs_text import facts_line, flags_label, hook_line, hooks_label
+from .kfuncs_text import count_label, facts_line, flags_label, hook_line, hooks_label
 
 
 def code(text):
@@ -14,4 +14,5 @@ def code(text):
 def render(doc):
     env = environment(autoescape=False)
     env.filters.update(md=md, code=code, hooks=hooks_label, flags=flags_label)
-    return env.get_template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc))
+    return env.get_template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc),
+                                                   count=count_label(doc))

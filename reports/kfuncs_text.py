@@ -58,9 +58,16 @@ def hook_line(doc):
             f"{h['unknown']} unknown, {h['excluded']} not allowed (not shown)")
 
 
+def count_label(doc):
+    """'42 kfuncs', or '24 of 42 kfuncs' when --hook left some out."""
+    if doc["hook"] is None:
+        return f"{doc['count']} kfuncs"
+    return f"{doc['count']} of {doc['count'] + doc['hook']['excluded']} kfuncs"
+
+
 def render(doc):
     k = doc["kernel"]
-    lines = [f"{k['id']} ({k['release']}, {k['arch']}): {doc['count']} kfuncs"
+    lines = [f"{k['id']} ({k['release']}, {k['arch']}): {count_label(doc)}"
              + (f", {doc['impl_skipped']} _impl entries not shown (--all)" if doc["impl_skipped"] else "")]
     lines.append(facts_line(doc))
     if doc["hook"] is not None:

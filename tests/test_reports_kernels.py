@@ -231,6 +231,7 @@ def test_kfuncs_hook_filter_and_program_types_column():
     assert kfuncs_document(snap, hook="BPF_PROG_TYPE_SCHED_CLS")["kfuncs"] == doc["kfuncs"]
 
     text = kfuncs_text.render(doc)
+    assert text.splitlines()[0].endswith(f": {doc['count']} of {full['count']} kfuncs")
     assert "hooks: sched_act, sched_cls, xdp [source]" in text
     assert "hooks: all program types [source]" in text
     assert "--hook tc (BPF_PROG_TYPE_SCHED_CLS): 2 may be called" in text

@@ -218,6 +218,11 @@ def cmd_show(args):
             extra.append(f"impl of {k.impl_of}")
         if k.module:
             extra.append(f"module {k.module}")
+        types, origin = snap.merged_facts.kfunc_prog_type_list(k.impl_of if k.impl_of and k.found_by ==
+                                                               ["kf_implicit_args"] else k.name)
+        if types is not None:
+            short = [t[len("BPF_PROG_TYPE_"):].lower() if t.startswith("BPF_PROG_TYPE_") else "all" for t in types]
+            extra.append(f"prog types ({origin}): {' '.join(short) or 'none'}")
         extra.append("found by " + ",".join(k.found_by))
         w(f"  {k.proto};  /* {'; '.join(extra)} */\n")
     return 0

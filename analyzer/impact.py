@@ -12,14 +12,19 @@ JSON schema "bpfstab.impact/1":
      "users": int,                         # programs depending on the kfunc (all programs without --kfunc)
      "programs": [{"object", "program", "section", "package", "old_verdict", "new_verdict",
                    "findings": [FINDING (check's to_json) with "about_kfunc": bool],
-                   "changes": [CHANGE]}]}  # diff changes of items this program requires
+                   "changes": [CHANGE]}]}  # changes of items this program requires, each with
+                                           # "guarded": the program's uses of the item are guarded
+                                           # (weak kfunc / CO-RE existence check), null if not guardable
     KERNEL = {"id", "release", "arch", "source"}; CHANGE = analyzer.diff Change.to_json() + "item_type"
     (items the diff engine does not follow -- attach targets, CO-RE targets, kconfig, ksyms -- get
     change "disappeared" when they resolve on OLD and not on NEW, judged as analyzer.graph does)
 """
+import re
+
 from .diff import diff_kernels, kernel_info
 from .engine import check_objects
 from .findings import ERROR
+from .sections import short_prog_type
 from .graph import _DIFF_KIND, _KernelView, _diff_item, node_id, package_of, program_uses, object_uses
 
 SCHEMA = "bpfstab.impact/1"
@@ -71,16 +76,37 @@ def impact(objects, old, new, *, kfunc=None):
             if u.item_type in _DIFF_KIND or u.item_type in ("map", "struct_ops_member") or iid in resolution:
                 continue
             resolution[iid] = _resolution_change(views, u, obj, prog)
+        guarded = {}
+        for u in uses:
+            if u.guarded is not None:
+                iid = node_id(u.item_type, u.item)
+                guarded[iid] = guarded.get(iid, True) and u.guarded
         out.append({
             "object": oname, "program": pname, "section": rn.section, "package": package_of(oname)[0],
             "old_verdict": ro.verdict, "new_verdict": rn.verdict,
             "findings": [dict(f.to_json(), about_kfunc=bool(kfunc) and _mentions(f, kfunc))
                          for f in rn.findings if f.severity == ERROR],
-            "changes": [c for i in items for c in change_by_item.get(i, []) + ([resolution[i]] if resolution.get(i)
-                                                                               else [])],
+            "changes": [dict(c, guarded=guarded.get(i)) for i in items
+                        for c in change_by_item.get(i, []) + ([resolution[i]] if resolution.get(i) else [])
+                        if _concerns(c, prog)],
         })
     return {"schema": SCHEMA, "old": kernel_info(old), "new": kernel_info(new), "kfunc": kfunc,
             "kfunc_change": kf_change, "users": len(selected), "programs": out}
+
+
+_LOST_HOOKS = re.compile(r"no longer callable from ([^;]+)")
+
+
+def _concerns(change, prog):
+    """A "hooks" change (the program types allowed to call a helper/kfunc) concerns a program only
+    when its own program type is among those that lost access."""
+    if change.get("change") != "hooks" or not prog.info.prog_type:
+        return True
+    m = _LOST_HOOKS.search(change.get("detail") or "")
+    if m is None:
+        return True
+    lost = {t.strip() for t in m.group(1).split(",")}
+    return short_prog_type(prog.info.prog_type) in lost
 
 
 def _resolution_change(views, use, obj, prog):
@@ -125,5 +151,6 @@ def render_text(doc):
             lines.append(f"  {f['severity']:7} {f['code']}{mark}: {f['message']}{loc}")
         for c in p["changes"]:
             if c["breaking"]:
-                lines.append(f"  changed  {c['item_type']} {c['name']}: {c['change']}: {c['detail']}")
+                g = " (its use here is guarded)" if c.get("guarded") else ""
+                lines.append(f"  uses changed {c['item_type']} {c['name']}{g}: {c['change']}: {c['detail']}")
     return "\n".join(lines) + "\n"

@@ -63,14 +63,23 @@ class MergedFacts:
     helper_prog_types: dict = field(default_factory=dict)  # prog type -> (frozenset, origin)
     kfunc_flags: dict = field(default_factory=dict)         # name -> (tuple, origin)
     disagreements: list = field(default_factory=list)       # one line each: where probe and source differ
+    # origin -> prog types whose kfunc access that origin really examined (None: all it names).
+    # A probe cannot load some types on some kernels (EPERM trampolines, lirc); for those its
+    # kfunc answer means nothing and the next origin answers instead.
+    kfunc_coverage: dict = field(default_factory=dict)
+    by_origin: dict = field(default_factory=dict)           # origin -> {kfunc: frozenset}
 
     def kfunc_allowed(self, kfunc: str, prog_type: str):
         """(True|False|None, origin). None when no origin knows the kfunc's program types."""
-        got = self.kfunc_prog_types.get(kfunc)
-        if got is None:
-            return None, None
-        types, origin = got
-        return (ALL_PROG_TYPES in types or prog_type in types), origin
+        for origin in ("probe", "source"):
+            types = self.by_origin.get(origin, {}).get(kfunc)
+            if types is None:
+                continue
+            covered = self.kfunc_coverage.get(origin)
+            if covered is not None and prog_type not in covered:
+                continue
+            return (ALL_PROG_TYPES in types or prog_type in types), origin
+        return None, None
 
     def helper_allowed(self, helper: str, prog_type: str):
         """(True|False|None, origin). None when no origin knows that prog type's helpers."""
@@ -107,4 +116,8 @@ def merged(facts) -> MergedFacts:
                         + (f"; only {old[1]}: {', '.join(gone)}" if gone else "")
                         + (f"; only {origin}: {', '.join(extra)}" if extra else ""))
                 target[key] = (new, origin)
+        out.by_origin[origin] = {k: frozenset(v) for k, v in f.kfunc_prog_types.items()}
+        covered = (f.methods or {}).get("kfunc_probed_prog_types")
+        if isinstance(covered, list):
+            out.kfunc_coverage[origin] = frozenset(covered)
     return out

@@ -37,3 +37,14 @@ def test_snapshot_round_trip(tmp_path):
     again = kernels.load_snapshot(out)
     assert again.facts["source"].detail == "test"
     assert again.merged_facts.kfunc_allowed("x", "BPF_PROG_TYPE_XDP") == (True, "source")
+
+
+def test_probe_answers_only_for_types_it_probed():
+    src = KernelFacts("source", kfunc_prog_types={"k": ["BPF_PROG_TYPE_LSM"]})
+    probe = KernelFacts("probe", kfunc_prog_types={"k": ["BPF_PROG_TYPE_XDP"]},
+                        methods={"kfunc_probed_prog_types": ["BPF_PROG_TYPE_XDP", "BPF_PROG_TYPE_SCHED_CLS"]})
+    m = merged([src, probe])
+    assert m.kfunc_allowed("k", "BPF_PROG_TYPE_XDP") == (True, "probe")
+    assert m.kfunc_allowed("k", "BPF_PROG_TYPE_SCHED_CLS") == (False, "probe")
+    assert m.kfunc_allowed("k", "BPF_PROG_TYPE_LSM") == (True, "source")      # the probe could not load LSM
+    assert merged([probe]).kfunc_allowed("k", "BPF_PROG_TYPE_LSM") == (None, None)

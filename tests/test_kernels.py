@@ -391,16 +391,11 @@ def test_bundled_7_2_has_sched_ext():
     assert snap.config["CONFIG_SCHED_CLASS_EXT"] == "y" and "sched_ext_ops" in snap.struct_ops
 
 
-def test_bundled_load_is_fast():
-    path = bundled("6.12").path
-    best = None
-    for _ in range(5):
-        t0 = time.perf_counter()
-        snap = KK.load_snapshot(path)
-        assert snap.kfuncs and snap.prog_types and snap.map_types and snap.attach_types and snap.helpers
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    assert best <= 0.3, f"loading the 6.12 snapshot + kfuncs + enums took {best:.3f} s"
+def test_bundled_load_reads_everything_lazily():
+    """Load time is measured in bench/check_bench.py, not here; this checks the lazy path works end to end."""
+    snap = KK.load_snapshot(bundled("6.12").path)
+    assert snap._btf is None
+    assert snap.kfuncs and snap.prog_types and snap.map_types and snap.attach_types and snap.helpers
 
 
 # ---------------------------------------------------------------------------- the running kernel

@@ -89,6 +89,28 @@ def attach_min_kernel(rows, min_kernel):
     return True
 
 
+def kfunc_table(rows, kernels):
+    """The kfuncs that findings name (detail["kfunc"]), each with its C prototype on every kernel
+    (None where the kernel has no such kfunc): [{name, anchor, protos: [str|None]}], and
+    {name: anchor} for the findings to link to."""
+    names = []
+    for row in rows:
+        for c in row["cells"]:
+            for f in c["findings"]:
+                name = (f.detail or {}).get("kfunc")
+                if name and name not in names:
+                    names.append(name)
+    table, anchors = [], {}
+    for i, name in enumerate(names):
+        protos = []
+        for k in kernels:
+            kf = (getattr(k, "kfuncs", None) or {}).get(name)
+            protos.append(kf.proto if kf is not None else None)
+        anchors[name] = f"kf-{i}"
+        table.append({"name": name, "anchor": anchors[name], "protos": protos})
+    return table, anchors
+
+
 def consequence(code):
     return CODES[code][1] if code in CODES else ""
 
@@ -100,5 +122,7 @@ def render(results, kernels, min_kernel=None):
     tpl = env.get_template("check.html.j2")
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
+    kfuncs, kfunc_anchor = kfunc_table(rows, kernels)
     return tpl.render(rows=rows, kernels=list(kernels), counts=counts(results), with_min=with_min,
+                      kfuncs=kfuncs, kfunc_anchor=kfunc_anchor,
                       total=len(results), mark=MARK, label=LABEL)

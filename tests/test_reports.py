@@ -86,7 +86,7 @@ def test_html_matrix_links_failing_cells_to_findings(results, kernels):
     assert "script" not in p.tags and "link" not in p.tags and "img" not in p.tags
     assert not re.search(r"(src|href)=\"(https?:)?//", page)        # self-contained: no network
     # every link goes to an anchor on the page; the 5.10 failure of the unguarded program is one
-    assert p.hrefs and all(h.startswith("#f-") and h[1:] in p.ids for h in p.hrefs)
+    assert p.hrefs and all(h.startswith(("#f-", "#kf-")) and h[1:] in p.ids for h in p.hrefs)
     r = unguarded(results, kernels[0])
     assert r.verdict == "fails"
     m = re.search(r'<div class="findings fail" id="(f-[0-9-]+)">\s*<h3><span class="mono">'

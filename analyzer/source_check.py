@@ -9,7 +9,7 @@ the one visible in C is applied: a callback passed by address (bpf_loop and the 
 
 Reachability comes from the guards the source states: a site is unreachable on a kernel when one of
 its guard literals is false there (bpf_ksym_exists of an unresolved weak ksym, an existence check the
-kernel's BTF denies) — what libbpf and the verifier make of the same guard after compilation. Every
+kernel's BTF denies, a `const volatile` flag whose initial value is 0) — what libbpf and the verifier make of the same guard after compilation. Every
 finding carries a file.c:LINE location: it comes from source analysis.
 """
 from __future__ import annotations
@@ -131,6 +131,8 @@ class _AtomValues:
         if atom[0] == "ksym":
             r = self.ext.by_name.get(atom[1])
             return None if r is None else bool(r.resolved)
+        if atom[0] == "const":      # .rodata as loaded: the initial value (the object engine's view too)
+            return bool(atom[2])
         acc = atom[1]
         res = _calc(self.model, acc, self.state)
         if res.status != "ok" or res.target_value is None:

@@ -9,8 +9,9 @@ maps and the license. Calls are followed through the static functions of the tra
 
 Guards: a call or access is guarded by a literal (atom, polarity) when it is only reached when that
 literal holds. Atoms are ("ksym", name) for bpf_ksym_exists(name) (any non-call use of a __ksym in a
-condition) and ("core", CoreAccess) for bpf_core_field_exists / bpf_core_type_exists /
-bpf_core_enum_value_exists (the __builtin_preserve_* calls they expand to). Conditions are read through
+condition), ("core", CoreAccess) for bpf_core_field_exists / bpf_core_type_exists /
+bpf_core_enum_value_exists (the __builtin_preserve_* calls they expand to) and ("const", name, value)
+for a `const volatile` global (.rodata) with its initial value. Conditions are read through
 !, &&, ||, == 0, != 0, statement expressions, ?:, and early exits (`if (!guard) return ...;` guards the
 rest of the block). Everything is read from the AST; macros are consulted only to name attributes
 (section, weak, preserve_access_index), which libclang does not expose.
@@ -78,6 +79,8 @@ def guard_text(literal):
     atom, pol = literal
     if atom[0] == "ksym":
         text = f"bpf_ksym_exists({atom[1]})"
+    elif atom[0] == "const":
+        text = f"{atom[1]}(={atom[2]})"
     else:
         text = f"{_GUARD_MACROS.get(atom[1].kind, atom[1].kind_name)}({atom[1].path})"
     return text if pol else "!" + text
@@ -334,6 +337,7 @@ class _Reader:
         self.ksyms = {}         # USR of the extern decl -> SourceExtern
         self.helpers = {}       # USR of the helper var -> (name, id)
         self.maps = {}          # USR -> map name
+        self.consts = {}        # USR of a const global (.rodata) -> (name, initial integer value)
         self._facts = {}        # USR of a function -> list of (kind, SourceCall | callee usr, guards)
         self._attrs = {}        # cursor hash -> attributes()
 
@@ -407,6 +411,12 @@ class _Reader:
             return
         at = self.attributes(c)
         sec = at["section"]
+        if sec is None and c.type.is_const_qualified() and c.is_definition() \
+                and c.semantic_parent.kind == K.TRANSLATION_UNIT:
+            init = _CI.conf.lib.clang_Cursor_getVarDeclInitializer(c)
+            value = _int_value(init) if init is not None else 0
+            if value is not None:
+                self.consts[c.get_usr()] = (c.spelling, value)
         if sec == ".ksyms" or c.get_usr() in self.ksyms:      # (a redeclaration may add __weak)
             self._maybe_ksym(c)
         elif sec == ".maps":
@@ -622,13 +632,18 @@ class _Walker:
         return frozenset(), frozenset()
 
     def atom(self, c):
-        """("ksym", name) for a __ksym used as a value; ("core", CoreAccess) for an existence builtin."""
+        """("ksym", name) for a __ksym used as a value; ("core", CoreAccess) for an existence builtin;
+        ("const", name, value) for a `const volatile` global (.rodata: the value libbpf loads unless the
+        loader rewrites it first, which the object engine assumes too)."""
         K = self.K
         if c.kind == K.DECL_REF_EXPR:
             ref = c.referenced
-            ext = self.r.ksyms.get(ref.get_usr()) if ref is not None else None
+            usr = ref.get_usr() if ref is not None else None
+            ext = self.r.ksyms.get(usr)
             if ext is not None:
                 return ("ksym", ext.name)
+            if usr in self.r.consts:
+                return ("const",) + self.r.consts[usr]
         if c.kind == K.CALL_EXPR:
             acc = self.builtin(c)
             if acc is not None and acc.kind in EXISTS_KINDS:
@@ -667,7 +682,7 @@ class _Walker:
                 self.expr(ch[1], g | t, in_pai)
                 self.expr(ch[2], g | f, in_pai)
                 return
-        if k == K.MEMBER_REF_EXPR:
+        if k == K.MEMBER_REF_EXPR or (k == K.ARRAY_SUBSCRIPT_EXPR and _indexes_member_array(c, K)):
             acc = self.r.emit.access(c, FIELD_BYTE_OFFSET, in_pai, self.r)
             if acc is not None:
                 self.out.append(("core", self.site(c, acc.description, core=acc), g))
@@ -832,6 +847,13 @@ def _is_arrow(member_ref):
     return base is not None and base.type.get_canonical().kind == _CI.TypeKind.POINTER
 
 
+def _indexes_member_array(c, K):
+    """`s->arr[N]`: a subscript of an array member (one CO-RE access with the index in it)."""
+    ch = list(c.get_children())
+    return len(ch) == 2 and _strip(ch[0], K).kind in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR) \
+        and _strip(ch[0], K).type.get_canonical().kind != _CI.TypeKind.POINTER
+
+
 def _strip(c, K):
     while c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
         ch = list(c.get_children())
@@ -975,6 +997,8 @@ def member_path(rec, fld):
     for i, (_n, _t, _o, _b, f, anon) in enumerate(record_members(rec)):
         if f is not None and f == fld:
             return [i]
+        if anon is not None and fld.type.get_canonical().get_declaration() == anon:
+            return [i]              # the implicit field of an anonymous member (a MemberExpr of its own)
         if anon is not None:
             sub = member_path(anon, fld)
             if sub is not None:
@@ -1007,7 +1031,8 @@ class _BtfEmitter:
         decl = t.get_declaration()
         if decl is not None and decl.kind != self.ci.CursorKind.NO_DECL_FOUND and t.kind in (
                 self.ci.TypeKind.RECORD, self.ci.TypeKind.ENUM, self.ci.TypeKind.TYPEDEF):
-            return (t.kind.name, decl.get_usr() or decl.hash)
+            loc = decl.location          # anonymous records of one parent can share a USR
+            return (t.kind.name, decl.get_usr(), loc.file.name if loc.file else "", loc.line, loc.column)
         return (t.kind.name, t.get_canonical().spelling, t.spelling)
 
     def _replace(self, reserved, fn):

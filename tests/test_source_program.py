@@ -281,3 +281,66 @@ def test_kernel_facts_apply_to_sources_as_to_objects(models):
         want = [f for f in obj_r.findings if f.code == code]
         assert len(want) == len(got) == 1, rel
         assert got[0].location == want[0].location       # the object's line_info names the same line
+
+
+PATHS_C = r"""
+#include "common.h"
+#include <bpf/bpf_core_read.h>
+
+struct sock_common {
+	union { u64 skc_addrpair; struct { u32 skc_daddr; u32 skc_rcv_saddr; }; };
+	union { u32 skc_portpair; struct { u16 skc_dport; u16 skc_num; }; };
+	u64 args[6];
+	long: 64;
+	int tail;
+} __attribute__((preserve_access_index));
+struct sock { struct sock_common __sk_common; } __attribute__((preserve_access_index));
+
+const volatile bool verbose = false;
+const volatile int level = 2;
+
+SEC("kprobe/tcp_close")
+int on_close(void *ctx)
+{
+	struct sock *sk = ctx;
+	u64 v = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr) + BPF_CORE_READ(sk, __sk_common.skc_num);
+
+	v += sk->__sk_common.args[3] + sk->__sk_common.tail;
+	if (verbose)
+		v += (u64)bpf_get_current_task_btf();
+	if (level)
+		v += bpf_get_func_ip(ctx);
+	return v;
+}
+
+char _license[] SEC("license") = "GPL";
+"""
+
+
+def test_core_paths_through_anonymous_members_and_rodata_flags(tmp_path):
+    """Access strings as clang emits them (anonymous unions/structs count as members, `long: 64` padding
+    does not, a constant subscript of an array member is part of the access), and `const volatile`
+    flags decide reachability with their initial value, as the object engine reads .rodata."""
+    from analyzer.kernels import bundled_kernels, resolve_kernel
+    from analyzer.source_check import check_sources
+    from analyzer.source_program import parse_source
+    src = tmp_path / "paths.bpf.c"
+    src.write_text(PATHS_C)
+    m = parse_source(str(src), f"-I{PROGS}")
+    (p,) = m.programs
+    assert sorted((c.core.path, c.core.access_str) for c in p.core_relos) == [
+        ("sock->__sk_common.args[3]", "0:0:2:3"),
+        ("sock->__sk_common.skc_num", "0:0:1:1:1"),
+        ("sock->__sk_common.skc_rcv_saddr", "0:0:0:1:1"),
+        ("sock->__sk_common.tail", "0:0:3"),
+    ]
+    assert {h.name: h.guard_texts() for h in p.helper_calls if h.name != "bpf_probe_read_kernel"} == {
+        "bpf_get_current_task_btf": ["verbose(=0)"], "bpf_get_func_ip": ["level(=2)"]}
+    if len(bundled_kernels()) < 4:
+        pytest.skip("bundled kernel snapshots missing")
+    (r,) = check_sources([m], [resolve_kernel("5.10")])
+    # task_btf (#158) is behind verbose=0: pruned; get_func_ip (#173) is behind level=2: reached
+    assert [(f.code, f.location) for f in r.findings if f.code.startswith("HELPER")] == [
+        ("HELPER_UNKNOWN", "paths.bpf.c:27")]
+    # the kernel's sock_common has no args/tail: those reads are poisoned; the real fields resolve
+    assert sorted(f.location for f in r.findings if f.code == "CORE_RELO_POISONED") == ["paths.bpf.c:23"] * 2

@@ -23,6 +23,28 @@ def md(text):
     return " ".join(s.splitlines())
 
 
+def shorten(text, limit=LIMIT):
+    """Markdown cut at a line boundary to at most `limit` characters (None: no limit): open
+    <details> blocks are closed and a last line says how many lines and table rows were left out.
+    For reports whose bulk is one-line table rows (diff, timeline, kfuncs)."""
+    if limit is None or len(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    room = limit - 400                          # the closing tags and the note
+    size = depth = n = 0
+    for n, line in enumerate(lines):
+        if size + len(line) > room:
+            break
+        size += len(line)
+        depth += line.count("<details>") - line.count("</details>")
+    left = lines[n:]
+    rows = sum(1 for i, l in enumerate(left) if l.startswith("|") and not l.startswith("|--")
+               and not (i + 1 < len(left) and left[i + 1].startswith("|--")))
+    return ("".join(lines[:n]) + "\n</details>\n" * depth
+            + f"\n**Shortened to fit a pull-request comment ({limit} characters):** left out the last "
+              f"{len(left)} lines ({rows} table rows). The html and json formats have everything.\n")
+
+
 def htmltext(text):
     """Text inside a raw HTML element (e.g. <summary>), where Markdown escapes do not apply."""
     return " ".join(html.escape(str(text), quote=True).splitlines())

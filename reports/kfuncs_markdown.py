@@ -1,6 +1,6 @@
 """Markdown report of `bpfstab kfuncs`: summary first, the full table folded."""
 from .check_html import environment
-from .check_markdown import md
+from .check_markdown import LIMIT, md, shorten
 from .kfuncs_text import count_label, facts_line, flags_label, hook_line, hooks_label
 
 
@@ -11,8 +11,8 @@ def code(text):
     return "`" + " ".join(str(text).replace("`", "'").replace("|", "\\|").splitlines()) + "`"
 
 
-def render(doc):
+def render(doc, limit=LIMIT):
     env = environment(autoescape=False)
     env.filters.update(md=md, code=code, hooks=hooks_label, flags=flags_label)
-    return env.get_template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc),
-                                                   count=count_label(doc))
+    return shorten(env.get_template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc),
+                                                           count=count_label(doc)), limit)

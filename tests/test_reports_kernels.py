@@ -93,7 +93,7 @@ def test_diff_renderers(diff_doc):
     assert "[BREAKING] prototype      bpf_session_cookie" in text
     assert "      + __u64 *bpf_session_cookie(void *ctx)" in text
 
-    md = diff_markdown.render(diff_doc)
+    md = diff_markdown.render(diff_doc, limit=None)
     md_table_ok(md)
     lines = md.splitlines()
     assert lines[0].startswith("**bpfstab diff:**") and lines[0].endswith(f"{nbreak} breaking")
@@ -163,7 +163,8 @@ def test_timeline_renderers(timeline_doc):
     p = self_contained(page)
     row = re.search(r'<tr><th scope="row" class="mono">bpf_session_cookie</th>(.*?)</tr>', page, re.S).group(1)
     cells = re.findall(r'<td class="cell (\w+)">(?:<a href="#(t-\d+)">)?([^<]*)', row)
-    assert [(c[0], c[2]) for c in cells] == [("absent", "\u2013"), ("changed", "added"), ("breaking", "prototype")]
+    assert [(c[0], c[2].split(",")[0]) for c in cells] == [("absent", "\u2013"), ("changed", "added"),
+                                                           ("breaking", "prototype")]
     anchor = cells[1][1]
     assert anchor == cells[2][1] and anchor in p.ids
     block = page[page.index(f'id="{anchor}"'):]
@@ -302,3 +303,22 @@ def test_cli_bad_hook_and_output_exit_2():
     assert r.stderr.startswith("bpfstab: error: nosuchtype: not a program type of kernel")
     r = run("diff", "6.1", "6.12", "--format", "html", "-o", "/nonexistent-dir/x/diff.html")
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "diff.html" in r.stderr
+
+
+def test_markdown_cut_to_a_limit_keeps_summary_and_breaking(diff_doc, timeline_doc):
+    full = diff_markdown.render(diff_doc, limit=None)
+    md = diff_markdown.render(diff_doc, limit=20000)
+    assert len(full) > 20000 >= len(md)
+    head, _, note = md.rpartition("\n**Shortened to fit a pull-request comment (20000 characters):** ")
+    kept = head.rstrip("\n").removesuffix("</details>").rstrip("\n")
+    assert full.startswith(kept)
+    left = int(re.search(r"left out the last (\d+) lines", note).group(1))
+    assert len(kept.splitlines()) + left == len(full.splitlines())
+    assert md.count("<details>") == md.count("</details>")
+    for c in diff_doc["changes"]:
+        if c["breaking"]:
+            assert f"| {c['kind']} | " + c["name"].replace("_", "\\_") + " |" in md
+    md_table_ok(md)
+    tl = timeline_markdown.render(timeline_doc, limit=5000)
+    assert len(tl) <= 5000 and tl.startswith("**bpfstab timeline:**") and "Shortened" in tl
+    assert "Shortened" not in timeline_markdown.render(timeline_doc, limit=None)

@@ -554,8 +554,10 @@ class _Walker:
         if k == K.COMPOUND_STMT:
             cur = g
             for ch in c.get_children():
+                if ch.kind == K.LABEL_STMT:     # a goto may enter here without the block's early exits
+                    cur = g
                 cur = self.stmt(ch, cur)
-            return g if cur is None else g      # literals from early exits stay inside the block
+            return cur
         if k == K.IF_STMT:
             ch = list(c.get_children())
             cond = ch[0]
@@ -572,8 +574,8 @@ class _Walker:
             if then_ok and not else_ok:
                 return g | t
             return g
-        if k == K.COMPOUND_STMT or k in (K.WHILE_STMT, K.FOR_STMT, K.DO_STMT, K.SWITCH_STMT):
-            for ch in c.get_children():
+        if k in (K.WHILE_STMT, K.FOR_STMT, K.DO_STMT, K.SWITCH_STMT):
+            for ch in c.get_children():     # a break leaves the body: what it learnt stays inside
                 self.stmt(ch, g) if ch.kind.is_statement() else self.expr(ch, g)
             return g
         if k.is_statement():

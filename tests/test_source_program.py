@@ -344,3 +344,41 @@ def test_core_paths_through_anonymous_members_and_rodata_flags(tmp_path):
         ("HELPER_UNKNOWN", "paths.bpf.c:27")]
     # the kernel's sock_common has no args/tail: those reads are poisoned; the real fields resolve
     assert sorted(f.location for f in r.findings if f.code == "CORE_RELO_POISONED") == ["paths.bpf.c:23"] * 2
+
+
+GOTO_C = r"""
+#include "common.h"
+extern void bpf_rcu_read_lock(void) __ksym __weak;
+SEC("tc")
+int prog(struct __sk_buff *skb)
+{
+	{
+		if (!bpf_ksym_exists(bpf_rcu_read_lock))
+			goto out;
+	}
+	bpf_rcu_read_lock();
+	for (int i = 0; i < 2; i++) {
+		if (skb->len > i)
+			break;
+		if (!bpf_ksym_exists(bpf_rcu_read_lock))
+			continue;
+		bpf_rcu_read_lock();
+	}
+	bpf_rcu_read_lock();
+out:
+	bpf_rcu_read_lock();
+	return 0;
+}
+char _license[] SEC("license") = "GPL";
+"""
+
+
+def test_early_exits_nested_blocks_and_labels(tmp_path):
+    """An early exit in a nested block guards the rest of the function; a label can be entered by a
+    goto that skipped the guard, so what follows it is unguarded again."""
+    from analyzer.source_program import parse_source
+    src = tmp_path / "goto.bpf.c"
+    src.write_text(GOTO_C)
+    (p,) = parse_source(str(src), f"-I{PROGS}").programs
+    guard = ["bpf_ksym_exists(bpf_rcu_read_lock)"]
+    assert [(k.line, k.guard_texts()) for k in p.kfunc_calls] == [(11, guard), (17, guard), (19, guard), (21, [])]

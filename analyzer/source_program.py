@@ -554,7 +554,7 @@ class _Walker:
         if k == K.COMPOUND_STMT:
             cur = g
             for ch in c.get_children():
-                if ch.kind == K.LABEL_STMT:     # a goto may enter here without the block's early exits
+                if ch.kind in (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT):  # entered by goto / switch
                     cur = g
                 cur = self.stmt(ch, cur)
             return cur

@@ -50,7 +50,8 @@ the same shape, with "source": true (objects carry "source": false) and these di
 compiled); "line" is FILE:LINE of the call or access in the source (a header, when it is in one);
 a program has "line" (its definition) and "subprograms" lists every static function it reaches (the
 compiler may inline some); each helper, kfunc, ksym and CO-RE entry has "guards": the conditions
-it is reached under, e.g. ["bpf_ksym_exists(bpf_task_from_pid)", "!bpf_core_field_exists(task_struct->__state)"];
+it is reached under, e.g. ["bpf_ksym_exists(bpf_task_from_pid)", "!bpf_core_field_exists(task_struct->__state)",
+"full_path(=0)"] (the last: a const volatile flag and its initial value);
 "guarded" follows the object rule (the same ksym, field, type or enumerator is checked first);
 map "key_type"/"value_type" are the names written in the source; an extern's "btf_type_id" is its
 id in the local BTF built from the source's types.

@@ -24,7 +24,7 @@ from pathlib import Path
 from btf.errors import InputError
 from analyzer.facts import ALL_PROG_TYPES, KernelFacts
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 # a .c file is parsed only when it mentions one of these
 NEEDLES = (b"BTF_ID_FLAGS", b"register_btf_kfunc_id_set", b"register_btf_fmodret_id_set",
            b"bpf_verifier_ops", b"enum bpf_func_id func_id", b"bpf_prog_type_to_kfunc_hook")
@@ -83,7 +83,7 @@ def _header_home(rel: str) -> bool:
 
 def _local_key(rel: str) -> str:
     """Files whose first two directory components match may include each other's local headers."""
-    return "/".join(rel.split("/")[:2])
+    return "/".join(rel.split("/")[:-1][:2])
 
 
 def source_label(src: str) -> str:
@@ -368,7 +368,6 @@ def combine(raw: dict) -> KernelFacts:
     for r, f in files.items():
         if f["hook_map"]:
             hook_map = f["hook_map"]
-        if f["common_hook_checked"] is not None:
             common_checked = f["common_hook_checked"]
     compiled = [pt for pt, _ in raw["prog_types"]]
     universe = sorted(set(compiled) | {p for p in hook_map if p.startswith("BPF_PROG_TYPE_")} - {"BPF_PROG_TYPE_UNSPEC"})

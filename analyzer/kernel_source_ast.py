@@ -589,9 +589,13 @@ def read_translation_unit(tu, path, text: bytes = None) -> dict:
     for name, func in resolver.funcs.items():
         if name == "bpf_prog_type_to_kfunc_hook":
             _read_hook_map(func, facts)
-        elif name == "btf_kfunc_id_set_contains":
-            facts["common_hook_checked"] = any(
-                c.kind == CK.DECL_REF_EXPR and c.spelling == "BTF_KFUNC_HOOK_COMMON" for c in func.walk_preorder())
+            if facts["common_hook_checked"] is None:
+                facts["common_hook_checked"] = False
+        elif "register" not in name and resolver.body_mentions(func, "BTF_KFUNC_HOOK_COMMON"):
+            # a lookup (btf_kfunc_id_set_contains in 6.12, btf_kfunc_is_allowed in 7.x) that tries the
+            # common hook before the program's own: common sets reach every program type
+            if any(c.kind == CK.DECL_REF_EXPR and c.spelling == "BTF_KFUNC_HOOK_COMMON" for c in func.walk_preorder()):
+                facts["common_hook_checked"] = True
         if _is_func_proto(func):
             _read_func_proto(func, facts, path)
     return facts

@@ -241,6 +241,15 @@ def test_bundled_dynptr_kfuncs(version):
     assert m.kfunc_allowed("bpf_dynptr_from_skb", "BPF_PROG_TYPE_XDP")[0] is False
 
 
+@pytest.mark.parametrize("version", ["6.12", "7.2"])
+def test_bundled_common_hook_reaches_every_type(version):
+    """Sets registered for BPF_PROG_TYPE_UNSPEC go to the common hook, which the kernel's lookup
+    (btf_kfunc_id_set_contains in 6.12, btf_kfunc_is_allowed in 7.x) tries for every program type."""
+    snap, kf = _bundled(version)
+    assert kf.kfunc_prog_types["bpf_rcu_read_lock"] == [ALL_PROG_TYPES]
+    assert snap.merged_facts.kfunc_allowed("bpf_dynptr_slice", "BPF_PROG_TYPE_SOCKET_FILTER")[0] is True
+
+
 def test_bundled_61_kfuncs_by_hook():
     """6.1 has no common hook and six hooks; bpf_task_acquire arrived in 6.2."""
     snap, kf = _bundled("6.1")

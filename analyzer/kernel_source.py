@@ -7,7 +7,9 @@ get_func_proto switch. This module finds the files that mention those (a byte se
 libclang under the kernel's config (analyzer.kernel_source_ast reads the ASTs) and combines the results.
 
 A tree is a directory or a Debian linux-source-X package / linux-source-X.tar.xz; a package is extracted
-once (only the files needed) under cache_dir()/source/. Results are cached there per tree and config.
+once (only the files needed) under cache_dir()/source/. The per-file results are cached there per tree and
+config (a package by its path, size and mtime; a directory by its path and the mtime of its top level, so
+edits deep inside a tree need `kernel facts --no-cache`).
 """
 from __future__ import annotations
 

@@ -206,8 +206,9 @@ class _Macros:
 
 
 def _substitute(params, args, body):
+    """The body of a function-like macro with its parameters replaced by the call's arguments
+    (`#param` stringified, `a ## b` pasted)."""
     names = list(params)
-    variadic = names and names[-1] in ("...",)
     mapping = {}
     for i, p in enumerate(names):
         if p == "...":
@@ -216,7 +217,6 @@ def _substitute(params, args, body):
             mapping[p[:-3]] = [x for j, a in enumerate(args[i:]) for x in ((["," ] if j else []) + a)]
         else:
             mapping[p] = args[i] if i < len(args) else []
-    del variadic
     out = []
     i = 0
     while i < len(body):

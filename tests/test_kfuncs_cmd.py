@@ -93,7 +93,7 @@ def test_timeline_command():
     assert doc["schema"] == "bpfstab.timeline/1"
     (e,) = doc["kfuncs"]
     assert e["first"].startswith("debian-6.12") and e["last"].startswith("debian-7.2")
-    step = e["changes"][-1]
+    step = next(s for s in e["changes"] if s["change"] == "prototype")   # (a "hooks" step may follow)
     assert step["change"] == "prototype" and step["breaking"]
     assert step["old"] == "__u64 *bpf_session_cookie(void)" and step["new"] == "__u64 *bpf_session_cookie(void *ctx)"
     r = run("timeline", "6.12", "7.2", "--kfunc", "cgroup_rstat_flush")

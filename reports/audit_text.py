@@ -1,5 +1,6 @@
 """Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
 from analyzer.audit import guard_text, history_text
+from analyzer.sections import short_prog_type
 
 
 def _table(rows, header):
@@ -37,7 +38,8 @@ def render(doc):
             out.append(f"   {', '.join(where)}: {proto}{fl}")
         for kid, pk in r["per_kernel"].items():
             if pk["hooks"] is not None:
-                out.append(f"   {rel[kid]}: callable from {', '.join(pk['hooks']) or 'no program type'}"
+                types = ["every program type" if t == "*" else short_prog_type(t) for t in pk["hooks"]]
+                out.append(f"   {rel[kid]}: callable from {', '.join(types) or 'no program type'}"
                            f" [{pk['hooks_origin']}]")
         for c in r["changes"]:
             if c["change"] in ("added",):

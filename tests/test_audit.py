@@ -101,7 +101,7 @@ def test_hook_changes_from_kernel_facts(objects):
     assert r["per_kernel"][old.id]["hooks"] == ["BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_TRACING"]
     (h,) = [c for c in r["changes"] if c["change"] == "hooks"]
     assert h["breaking"] is True and "lsm" in h["detail"]          # from analyzer.diff's timeline
-    assert "callable from BPF_PROG_TYPE_TRACING [source]" in audit_text.render(d)
+    assert "callable from tracing [source]" in audit_text.render(d)
     assert "hooks" in audit_html.render(d) and "callable from" in audit_markdown.render(d)
     assert not [c for c in row(d, "bpf_task_release")["changes"] if c["change"] == "hooks"]
 

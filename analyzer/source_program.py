@@ -317,7 +317,11 @@ def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
         if d.severity >= ci.Diagnostic.Error:
             loc = d.location
             where = f"{os.path.basename(loc.file.name)}:{loc.line}: " if loc.file else ""
-            raise InputError(path, f"does not compile: {where}{d.spelling}")
+            hint = ""
+            if d.spelling.endswith("file not found"):
+                hint = (" (libbpf's <bpf/...> headers: install libbpf-dev; others: --cflags=\"-I DIR\")"
+                        if "'bpf/" in d.spelling else " (add its directory with --cflags=\"-I DIR\")")
+            raise InputError(path, f"does not compile: {where}{d.spelling}{hint}")
     model = _Reader(ci, tu, path, args, prog_type_overrides or {}).run()
     for d in tu.diagnostics:        # what newer clang refuses and the clang that builds BPF accepts
         if d.severity == ci.Diagnostic.Warning and d.option.lstrip("-W") in _C99_COMPAT_WARNINGS:

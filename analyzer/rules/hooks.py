@@ -40,7 +40,8 @@ def origin_text(kernel, origin):
 
 
 def short_types(types, limit=6):
-    names = sorted(short_prog_type(t) for t in types)
+    """'sched_cls, xdp and 3 more'; EXT is left out: it gets what its target's type gets."""
+    names = sorted(short_prog_type(t) for t in types if t != "BPF_PROG_TYPE_EXT")
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -66,7 +67,8 @@ def helper_finding(kernel, facts, name, hid, prog_type, loc):
     short = "bpf_" + name[len("BPF_FUNC_"):]
     newer = at_least(kernel.release, 6, 10) is not False     # the wording changed in 6.10
     said = f"program of this type cannot use helper {short}#{hid}" if newer else f"unknown func {short}#{hid}"
-    offered = [pt for pt, (helpers, _) in facts.helper_prog_types.items() if name in helpers]
+    offered = [pt for pt, (helpers, _) in facts.helper_prog_types.items()
+               if name in helpers and pt not in HELPERS_NOT_OWN]
     hint = (f"{short} is offered to {short_types(offered)} on this kernel; call it from such a program, "
             "or do without it here" if offered else
             f"no program type is known to be offered {short} on this kernel")
@@ -105,7 +107,7 @@ def kfunc_findings(kernel, facts, kf, prog, loc, *, weak=False, in_wq_callback=F
 
 def _hook_denied(kernel, facts, name, prog_type, origin, loc, weak):
     types, _ = facts.kfunc_prog_type_list(name)
-    where = short_types(types) if types else "no program type"
+    where = short_types(types) if types and set(types) - KFUNC_HOOK_NOT_OWN else "no program type"
     hint = (f"call '{name}' only from a program type it is registered for ({where}), or use a helper/kfunc "
             "offered to this program type")
     if weak:        # libbpf resolved it, so bpf_ksym_exists() is true and prunes nothing

@@ -254,9 +254,12 @@ def _types_text(types):
     return ", ".join(short_prog_type(t) for t in sorted(types)) or "none"
 
 
+_NOT_OWN = {"BPF_PROG_TYPE_EXT"}     # verified as its target's type: what any type gets, not a hook of its own
+
+
 def _hook_change(kind, name, ot, oo, nt, no, old, new):
     """One 'hooks' Change from program-type sets on each side, or None when equal."""
-    ot, nt = set(ot), set(nt)
+    ot, nt = set(ot) - _NOT_OWN, set(nt) - _NOT_OWN
     if ot == nt:
         return None
     if ALL_PROG_TYPES in ot and ALL_PROG_TYPES in nt:

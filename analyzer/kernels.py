@@ -551,6 +551,9 @@ def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, 
         function_symbols=arts.function_symbols, notes=notes, version_banner=arts.version_banner)
     snap._btf = btf
     snap.name = name
+    # The whole config text, kept only in memory: source analysis (kernel import --source) needs every
+    # CONFIG_ option for #ifdef blocks; the saved snapshot keeps the BPF-relevant subset.
+    snap.full_config_text = arts.config if isinstance(arts.config, str) else None
     return snap
 
 

@@ -94,6 +94,9 @@ def _config_text(snap, config_path):
         if "CONFIG_" not in text:
             raise InputError(config_path, "not a kernel .config (no CONFIG_ lines)")
         return text, os.path.basename(config_path)
+    full = getattr(snap, "full_config_text", None)
+    if full and "CONFIG_" in full:
+        return full, f"the full config of {snap.source}"
     lines = [f"{k}={v}" for k, v in sorted(snap.config.items()) if v != "n"]
     return "\n".join(lines) + "\n", f"the snapshot's {len(lines)}-option BPF subset"
 
@@ -102,7 +105,7 @@ def _attach_source_facts(snap, source, config_path, progress, use_cache=True):
     from analyzer import kernel_source
     text, label = _config_text(snap, config_path)
     kf = kernel_source.source_facts(source, text, config_label=label, progress=progress, use_cache=use_cache)
-    if config_path is None:
+    if config_path is None and not label.startswith("the full config"):
         kf.warnings = [f"parsed with the snapshot's config subset ({label}); pass --config with the full "
                        f".config for #ifdef CONFIG_ blocks outside it"] + list(kf.warnings)
     built = _built_version(snap)

@@ -147,8 +147,11 @@ def check_program(obj, prog, state, ext, pruned=None):
         else:
             findings.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
                                     f"{kernel.release} but is unreachable there ({reason})", location=loc))
-    findings += _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext)
-    findings += _helper_findings(prog, state, reach, linked)
+    # a variant the kernel refuses (probed) never reaches the verifier; the helper/kfunc facts describe
+    # the variants that load, so they say nothing about this one
+    refused = any(f.code == "PROG_TYPE_REFUSED" for f in findings)
+    findings += _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=not refused)
+    findings += _helper_findings(prog, state, reach, linked, use_facts=not refused)
     return findings
 
 
@@ -205,7 +208,7 @@ def _const_reader(obj, ext):
     return read
 
 
-def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
+def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True):
     out = []
     kernel = state.kernel
     wq_callbacks = any(r is not None and essential_name(r.name) in hook_rules.WQ_CALLBACK_KFUNCS
@@ -222,31 +225,34 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
                 out.append(Finding("KFUNC_WEAK_CALL_REACHABLE",
                                    f"weak kfunc '{name}' is not resolved on kernel {kernel.release} "
                                    f"({r.reason}) and its call is reachable", location=loc,
-                                   hint=f"guard the call with if (bpf_ksym_exists({name}))"))
+                                   hint=f"guard the call with if (bpf_ksym_exists({name}))",
+                                   detail={"kfunc": name}))
             else:
                 out.append(Finding("KFUNC_WEAK_UNRESOLVED", f"weak kfunc '{name}' is not resolved on kernel "
                                    f"{kernel.release} ({r.reason}); its guarded call is skipped", location=loc,
-                                   severity=INFO))
+                                   severity=INFO, detail={"kfunc": name}))
             continue
         # resolved: the call becomes a real kfunc call (src_reg=2) and the kernel checks it
         if essential_name(name).startswith(DEV_BOUND_PREFIX):
             out.append(Finding("KFUNC_DEV_BOUND", f"kfunc '{name}' is an XDP metadata kfunc: the program "
                                "must be loaded bound to a device", location=loc,
                                hint="load with bpf_program__set_ifindex() and BPF_F_XDP_DEV_BOUND_ONLY "
-                                    "(xdp-tools/your loader), or verdicts assume a plain load"))
+                                    "(xdp-tools/your loader), or verdicts assume a plain load",
+                               detail={"kfunc": name}))
         if not obj.gpl_compatible:
             out.append(Finding("KFUNC_NOT_GPL", f"kfunc '{name}' called from a program with non-GPL license "
-                               f"{obj.license!r}", location=loc, hint="use a GPL-compatible license"))
+                               f"{obj.license!r}", location=loc, hint="use a GPL-compatible license",
+                               detail={"kfunc": name}))
         if pos not in reach:
             continue
         kf = kernel.kfuncs.get(essential_name(name)) or kernel.kfuncs.get(name)
         if kf is None:
             out.append(Finding("KFUNC_NOT_KFUNC", f"'{essential_name(name)}' is a kernel function but not a "
                                f"kfunc on kernel {kernel.release}: calling kernel function is not allowed",
-                               location=loc))
+                               location=loc, detail={"kfunc": essential_name(name)}))
             continue
         in_callback = wq_callbacks and linked[pos] is not None and linked[pos].func != prog.name
-        out += hook_rules.kfunc_findings(kernel, state.facts, kf, prog, loc, weak=r.weak,
+        out += hook_rules.kfunc_findings(kernel, state.facts if use_facts else None, kf, prog, loc, weak=r.weak,
                                          in_wq_callback=in_callback)
     # bpf_ksym_exists() on a resolved kfunc: ld_imm64 of a FUNC btf id (kernel ≥ 6.4), all insns
     for li in linked:
@@ -256,11 +262,11 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext):
         if r is not None and r.kind == "ksym_func" and r.resolved and at_least(kernel.release, 6, 4) is False:
             out.append(Finding("KFUNC_ADDR_LDIMM64", f"bpf_ksym_exists({r.name}) resolves to a kfunc BTF id, "
                                f"which kernel {kernel.release} rejects in ld_imm64 (needs 6.4+)",
-                               location=li.line, since="6.4"))
+                               location=li.line, since="6.4", detail={"kfunc": r.name}))
     return out
 
 
-def _helper_findings(prog, state, reach, linked):
+def _helper_findings(prog, state, reach, linked, use_facts=True):
     out = []
     if state.max_helper_id is None:
         return out
@@ -279,7 +285,7 @@ def _helper_findings(prog, state, reach, linked):
                                f"{state.kernel.release} (helpers end at #{state.max_helper_id - 1})",
                                location=li.line))
             continue
-        if facts is None:
+        if facts is None or not use_facts:
             continue
         name = state.helper_names.get(hid)
         if name is None:

@@ -19,6 +19,11 @@ CODES = {
     "PROG_TYPE_NOT_BUILT": (ERROR, "fails to load",
                             "The kernel knows the program type but it is not compiled in (absent from "
                             "struct bpf_ctx_convert): BPF_PROG_LOAD returns EINVAL."),
+    "PROG_TYPE_REFUSED": (ERROR, "fails to load",
+                          "A probe of this very kernel (bpfstab kernel probe) found that it refuses every program "
+                          "of this program type / expected attach type / sleepable variant, whatever the "
+                          "program does (e.g. a build or policy that stops trampoline programs with EPERM before "
+                          "the verifier runs). Nothing in the object can change that."),
     "ATTACH_TYPE_MISSING": (ERROR, "fails to load",
                             "The expected attach type is checked at load time for this program type and the "
                             "kernel does not know it."),
@@ -149,8 +154,13 @@ class Finding:
         return CODES[self.code][1]
 
     def to_json(self):
-        return {"code": self.code, "severity": self.severity, "message": self.message,
-                "location": self.location, "hint": self.hint}
+        """bpfstab.check/1 finding; "detail" (machine-readable facts such as {"kfunc": name}) is an
+        optional extra key, present only when the finding has one."""
+        d = {"code": self.code, "severity": self.severity, "message": self.message,
+             "location": self.location, "hint": self.hint}
+        if self.detail:
+            d["detail"] = dict(self.detail)
+        return d
 
 
 def verdict_of(findings):

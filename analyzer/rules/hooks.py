@@ -72,6 +72,10 @@ def helper_finding(kernel, facts, name, hid, prog_type, loc):
     hint = (f"{short} is offered to {short_types(offered)} on this kernel; call it from such a program, "
             "or do without it here" if offered else
             f"no program type is known to be offered {short} on this kernel")
+    if name == "BPF_FUNC_probe_write_user" and origin == "probe":
+        # security_locked_down(LOCKDOWN_BPF_WRITE_USER) in bpf_tracing_func_proto: a probe sees it
+        hint += ("; kernel lockdown (integrity or confidentiality) withholds bpf_probe_write_user from every "
+                 "program type, and the probe ran at this kernel's lockdown level")
     return Finding("HELPER_NOT_ALLOWED",
                    f"helper {short}#{hid} exists on kernel {kernel.release} but is not offered to "
                    f"{short_prog_type(prog_type)} programs (per {origin_text(kernel, origin)}): the verifier "
@@ -92,7 +96,8 @@ def kfunc_findings(kernel, facts, kf, prog, loc, *, weak=False, in_wq_callback=F
     out = []
     if flags & KF_DESTRUCTIVE:
         out.append(Finding("KFUNC_DESTRUCTIVE", f"kfunc '{kf.name}' is destructive (KF_DESTRUCTIVE, from "
-                           f"{origin_text(kernel, flags_from)}): the loader needs CAP_SYS_BOOT", location=loc))
+                           f"{origin_text(kernel, flags_from)}): the loader needs CAP_SYS_BOOT", location=loc,
+                           detail={"kfunc": kf.name, "origin": flags_from}))
     sleepable = prog.info.sleepable or prog_type == "BPF_PROG_TYPE_SYSCALL"
     if flags & KF_SLEEPABLE and not sleepable and not in_wq_callback:
         # 6.1 checks it in btf_check_func_arg_match, 6.2+ in check_kfunc_call (other words)
@@ -101,7 +106,8 @@ def kfunc_findings(kernel, facts, kf, prog, loc, *, weak=False, in_wq_callback=F
                 else f"kernel function {kf.name} is sleepable but the program is not")
         out.append(Finding("KFUNC_SLEEPABLE", f"kfunc '{kf.name}' is sleepable (KF_SLEEPABLE, from "
                            f"{origin_text(kernel, flags_from)}) but program '{prog.name}' is not: '{said}'",
-                           location=loc, hint="use a sleepable section (e.g. 'lsm.s/', 'fentry.s/', 'syscall')"))
+                           location=loc, hint="use a sleepable section (e.g. 'lsm.s/', 'fentry.s/', 'syscall')",
+                           detail={"kfunc": kf.name, "origin": flags_from}))
     return out
 
 

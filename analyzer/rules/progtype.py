@@ -5,7 +5,11 @@ The expected attach type matters at load only for the program types whose load p
 (bpf_prog_load_check_attach); for the rest an unknown attach type fails only at attach.
 BTF-attached programs (fentry/fexit/fmod_ret/tp_btf/lsm/iter) need their target in BTF before
 libbpf even calls the kernel (libbpf find_kernel_btf_id → -ESRCH).
+A snapshot with probe facts (analyzer/probe.py) also knows which variants this very kernel refuses
+whatever the program (PROG_TYPE_REFUSED): a build or policy no section name, target or code can get past.
 """
+import re
+
 from btf import kinds as K
 from btf.compat import essential_name
 
@@ -45,7 +49,84 @@ def check_prog_type(info, kernel):
             out.append(Finding("ATTACH_TYPE_ATTACH_ONLY", f"attach type {at} is unknown to kernel "
                                f"{kernel.release}: the program loads but cannot be attached that way",
                                hint=_since_hint(info)))
+    if not any(f.code == "PROG_TYPE_NOT_BUILT" for f in out):
+        refused = probe_refusal(info, kernel)
+        if refused is not None:
+            out.append(refused)
     return out
+
+
+def probe_variant_label(info):
+    """The label analyzer.probe gives the load variant this program needs, without the attach target:
+    'tracing/trace_fentry', 'lsm/lsm_mac (sleepable)', 'xdp/xdp'. Sleepability is the section table
+    entry's "sleepable" flag, as the probe reads it (candidate_variants), not the SYSCALL default."""
+    from ..probe import Variant
+    sd = info.sec_def
+    sleepable = ("sleepable" in sd.flags) if sd is not None else info.sleepable
+    return Variant(info.prog_type, info.attach_type, sleepable).label
+
+
+def _split_refused(entry):
+    """'tracing/trace_fentry:bpf_lsm_file_open (sleepable): EPERM' -> ('tracing/trace_fentry (sleepable)',
+    'EPERM'): the probe's variant label without its attach target, and the error it saw."""
+    label, _, err = entry.rpartition(": ")
+    if not label:
+        label, err = entry, ""
+    sleepable = label.endswith(" (sleepable)")
+    if sleepable:
+        label = label[:-len(" (sleepable)")]
+    label = label.split(":", 1)[0]
+    return label + (" (sleepable)" if sleepable else ""), err
+
+
+def _absent_type_errno(probe, short):
+    """(refused?, errno name or None) for a prog type missing from the probe's prog_types list, from the
+    probe's own warnings. The probe warns for every type where no variant loads, except when the first
+    failure was EINVAL with an empty log (the kernel does not know the type); EXT and STRUCT_OPS are
+    only tried when the probe could build what they need, so for them only a warning proves a refusal."""
+    for w in probe.warnings or ():
+        m = re.match(re.escape(short) + r": no program of this type loads \(\d+ variants; .*?: ([A-Z0-9]+): ", w)
+        if m:
+            return True, m.group(1)
+        m = re.match(re.escape(short) + r": freplace of an XDP program does not load \(([A-Z0-9]+)", w)
+        if m:
+            return True, m.group(1)
+    if short in ("ext", "struct_ops"):
+        return False, None
+    return True, "EINVAL"
+
+
+def probe_refusal(info, kernel):
+    """PROG_TYPE_REFUSED when the snapshot's probe facts (of this kernel) say it refuses the variant the
+    program needs (methods["variants_refused"]), or loads no program of its type at all (prog_types)."""
+    facts = getattr(kernel, "facts", None) or {}
+    probe = facts.get("probe")
+    if probe is None or info.prog_type is None:
+        return None
+    if probe.version and kernel.release and probe.version != kernel.release:
+        return None
+    from ..sections import short_prog_type
+    short = short_prog_type(info.prog_type)
+    label = probe_variant_label(info)
+    what = errno = None
+    if probe.prog_types is not None and info.prog_type not in probe.prog_types:
+        refused, errno = _absent_type_errno(probe, short)
+        if refused:
+            what = f"{short} programs"
+    if what is None:
+        for entry in ((probe.methods or {}).get("variants_refused") or {}).get(short, ()):
+            got, err = _split_refused(entry)
+            if got == label:
+                what, errno = f"{label} programs", err or None
+                break
+    if what is None:
+        return None
+    seen = f" with {errno}" if errno else ""
+    return Finding("PROG_TYPE_REFUSED",
+                   f"kernel {kernel.release} refused {what} when probed{seen} (section '{info.section}'), "
+                   f"whatever the program does", detail={"variant": label, "errno": errno, "origin": "probe"},
+                   hint=f"this kernel's build/policy refuses {what.removesuffix(' programs')} programs (probed); "
+                        "nothing in the object can fix it")
 
 
 def _since_hint(info):

@@ -6,10 +6,15 @@ kernels; `running` for the host), and prints agreement per kernel and per failur
 disagreement with the real log's first line next to our findings.
 
     python3 bench/agreement/compare.py [--mode fixup-maps|as-shipped] [--markdown] [--objects DIR]...
+        [--kernel-snapshot RELEASE=SNAPSHOT]... [--without-facts | --facts source,probe]
 
 Each kernel row says which facts its snapshot carries (source/probe: helpers per program type, kfunc
-hooks; analyzer/facts.py): without them those rules are not applied. Host results are compared only
-when recorded on the kernel this machine runs now.
+hooks, and for a probe the program variants this kernel refuses; analyzer/facts.py): without them those
+rules are not applied. Results of kernel RELEASE (the results file's name without .jsonl, e.g.
+host-6.18.44-fc-v782) are compared against `--kernel-snapshot RELEASE=SNAPSHOT` when given (a .bpfk
+file or any name `bpfstab check -k` takes); else Debian results against the bundled snapshot and host
+results against `running` (the cache entry; `bpfstab kernel probe` adds probe facts to it), and then
+only when recorded on the kernel this machine runs now.
 
 Objects are matched by sha256 and program name, so the paths in the results need not exist: any
 directory holding the same objects works (tests/realload/build/objects after extract.py, and
@@ -31,6 +36,7 @@ from analyzer.engine import check_objects          # noqa: E402
 from analyzer.kernels import resolve_kernel        # noqa: E402
 from analyzer.objects import load_object           # noqa: E402
 from analyzer.sections import parse_prog_type_overrides  # noqa: E402
+from btf.errors import InputError                  # noqa: E402
 
 OVERRIDES = parse_prog_type_overrides(["tun_rss_steering=socket_filter"])
 
@@ -114,7 +120,12 @@ def cause(rec, mine, kernel):
                 ("the snapshot's facts say it is (facts gap)" if has_facts else
                  "the snapshot carries no source/probe facts, so the rule is not applied"))
     if mine.verdict == "loads" and rec.get("errno") == 1 and not words:        # EPERM, no verifier log
-        return "refused with EPERM and an empty verifier log: the loading environment, not the program"
+        probed = "probe" in (getattr(kernel, "facts", None) or {})
+        return ("refused with EPERM and an empty verifier log: the loading environment, not the program; " +
+                ("the snapshot's probe facts do not record this variant as refused (probe gap)" if probed else
+                 "the snapshot carries no probe facts (bpfstab kernel probe), which would record the refusal"))
+    if mine.verdict == "fails" and rec.get("loaded") and any(f.code == "PROG_TYPE_REFUSED" for f in mine.findings):
+        return "the probe saw this variant refused, the real load did not: the kernel or its policy changed since"
     if mine.verdict == "loads" and re.search(r"unbounded memory access|invalid access to|min value is negative|"
                                              r"invalid mem access|R\d+ .*(out of bounds|invalid)", words):
         return f"verifier value tracking ({words[:80]}): verifier semantics are not modelled"
@@ -128,31 +139,68 @@ def result_files(mode):
     return suffix, files
 
 
-def agreement(mode, object_dirs, without_facts=False):
+def parse_snapshots(values):
+    """["host-6.18.44-fc-v782=/path/running.bpfk", ...] -> {release: snapshot spec}."""
+    out = {}
+    for raw in values or ():
+        rel, sep, spec = raw.partition("=")
+        if not sep or not rel or not spec:
+            raise InputError("--kernel-snapshot", f"expected RELEASE=SNAPSHOT, got {raw!r}")
+        out[rel] = spec
+    return out
+
+
+def keep_facts(kernel, origins):
+    """Drop the snapshot's facts of every origin not in `origins` (None: keep all)."""
+    if origins is None:
+        return
+    facts = getattr(kernel, "facts", None)
+    if not facts:
+        return
+    for origin in list(facts):
+        if origin not in origins:
+            del facts[origin]
+    kernel._derived.pop("merged_facts", None)
+
+
+def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins=None, kernels_out=None):
     """Score every results file of `mode` against bpfstab check. Returns (table, classes, disagreements):
     table rows (release, programs, judged, agree, unknown, false loads, false fails, facts), outcome classes
     {(release, class, True|False|"unknown"): n}, disagreements (release, object, program, real, ours,
     class, our codes, real first message, cause). without_facts: drop the snapshots' source/probe facts
-    first (what bpfstab predicts from BTF alone)."""
+    first (what bpfstab predicts from BTF alone); origins: keep only the facts of these origins.
+    snapshots: {release: snapshot spec} overriding the default (bundled Debian / `running`).
+    kernels_out: a dict that receives {release: origins the snapshot carried before any was dropped}."""
     objects = index_objects(object_dirs)
     suffix, files = result_files(mode)
+    snapshots = snapshots or {}
+    if without_facts:
+        origins = ()
     table, classes, disagreements = [], collections.Counter(), []
     for path in files:
         release = os.path.basename(path)[:-len(suffix)]
-        spec = "running" if release.startswith("host-") else "debian-" + release
-        if spec == "running" and release[len("host-"):] != os.uname().release:
-            print(f"skip {release}: recorded on another host kernel (this one is {os.uname().release})",
-                  file=sys.stderr)
-            continue
+        spec = snapshots.get(release)
+        if spec is None:
+            spec = "running" if release.startswith("host-") else "debian-" + release
+            if spec == "running" and release[len("host-"):] != os.uname().release:
+                print(f"skip {release}: recorded on another host kernel (this one is {os.uname().release}); "
+                      f"give --kernel-snapshot {release}=SNAPSHOT", file=sys.stderr)
+                continue
         try:
-            kernel = resolve_kernel(spec)
+            kernel = resolve_kernel(spec, quiet=True)
+        except InputError:
+            if release in snapshots:           # asked for by name: a bad name is the user's error
+                raise
+            print(f"skip {release}: no snapshot {spec!r}", file=sys.stderr)
+            continue
         except Exception as e:                 # the host kernel only exists on the machine that ran it
             print(f"skip {release}: {e}", file=sys.stderr)
             continue
-        if without_facts:
-            for origin in list(getattr(kernel, "facts", {})):
-                del kernel.facts[origin]
-            kernel._derived.pop("merged_facts", None)
+        if release.startswith("host-") and kernel.release != release[len("host-"):]:
+            print(f"note {release}: compared against a snapshot of {kernel.release}", file=sys.stderr)
+        if kernels_out is not None:
+            kernels_out[release] = sorted(getattr(kernel, "facts", {}))
+        keep_facts(kernel, origins)
         facts = "+".join(sorted(getattr(kernel, "facts", {}))) or "none"
         rows = compare(path, objects, kernel)
         agree = unknown = false_loads = false_fails = 0
@@ -210,9 +258,29 @@ def main():
     ap.add_argument("--disagreements", type=int, default=200, help="how many to list")
     ap.add_argument("--without-facts", action="store_true",
                     help="ignore the snapshots' source/probe facts (BTF-only predictions)")
+    ap.add_argument("--facts", metavar="ORIGINS",
+                    help="use only the facts of these origins (comma-separated: source,probe)")
+    ap.add_argument("--kernel-snapshot", action="append", metavar="RELEASE=SNAPSHOT",
+                    help="compare the results of RELEASE (results file name without .jsonl, e.g. "
+                         "host-6.18.44-fc-v782) against this snapshot (.bpfk or a `check -k` name); repeatable")
     args = ap.parse_args()
     dirs = args.objects or [os.path.join(ROOT, "tests/realload/build/objects"), os.path.join(ROOT, "corpus/programs")]
-    table, classes, disagreements = agreement(args.mode, dirs, args.without_facts)
+    try:
+        for d in args.objects or ():
+            if not os.path.isdir(d):
+                raise InputError(d, "not a directory (--objects)")
+        snapshots = parse_snapshots(args.kernel_snapshot)
+        origins = None
+        if args.facts is not None:
+            origins = tuple(o.strip() for o in args.facts.split(",") if o.strip())
+            bad = [o for o in origins if o not in ("source", "probe")]
+            if bad:
+                raise InputError("--facts", f"unknown origin {', '.join(bad)} (choose from source,probe)")
+        table, classes, disagreements = agreement(args.mode, dirs, args.without_facts,
+                                                  snapshots=snapshots, origins=origins)
+    except InputError as e:
+        print(f"compare.py: {e}", file=sys.stderr)
+        sys.exit(2)
     out = sys.stdout
     if args.markdown:
         write_markdown(out, table, classes, disagreements, args.disagreements)

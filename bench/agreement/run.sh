@@ -9,7 +9,11 @@
 #   MODES="shipped fixup-maps"  which of the two modes to run
 #   VM_TIMEOUT=3600 seconds one VM run may take (vm.py --timeout); a run cut
 #                   short leaves the previous result file alone (.partial)
-#   SUMMARY=bench/agreement/SUMMARY.md  where summarize.py writes ("" = stdout only)
+#   SUMMARY=bench/agreement/SUMMARY.md  where summarize.py writes ("" = stdout only);
+#                   it is written with --agreement (bpfstab check against these results), so a
+#                   re-run keeps SUMMARY.md's agreement section
+#   PROBE=1         first `bpfstab kernel probe` the running kernel (its cached snapshot gains probe
+#                   facts: the host row is then compared with them); 0 = use the cache as it is
 # Wall-clock seconds per run are appended to $LOGS/timings.tsv.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +24,7 @@ NICE=${NICE:-10}
 MODES=${MODES:-shipped fixup-maps}
 VM_TIMEOUT=${VM_TIMEOUT:-3600}
 SUMMARY=${SUMMARY-bench/agreement/SUMMARY.md}
+PROBE=${PROBE:-1}
 OUT=bench/agreement/results
 OBJS=tests/realload/build/objects
 LOGS=tests/realload/build/console
@@ -72,9 +77,15 @@ for mode in $MODES; do
     done
     wait
 done
+if [ "$PROBE" = 1 ]; then
+    nice -n "$NICE" python3 -m analyzer kernel probe -q > "$LOGS/kernel-probe.txt" 2>&1 ||
+        echo "bpfstab kernel probe failed (see $LOGS/kernel-probe.txt): host compared without probe facts" >&2
+fi
+# the agreement section compares against the objects this run loaded (same sha256)
+AGREE="--agreement --objects $OBJS --objects corpus/programs"
 if [ -n "$SUMMARY" ]; then
-    python3 bench/agreement/summarize.py "$OUT" > "$SUMMARY"
+    python3 bench/agreement/summarize.py "$OUT" $AGREE > "$SUMMARY"
     cat "$SUMMARY"
 else
-    python3 bench/agreement/summarize.py "$OUT"
+    python3 bench/agreement/summarize.py "$OUT" $AGREE
 fi

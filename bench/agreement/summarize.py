@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Summarize real-load ground truth: bench/agreement/results/*.jsonl -> markdown.
 
-usage: summarize.py RESULTS_DIR [--agreement [--objects DIR]...]
+usage: summarize.py RESULTS_DIR [--agreement [--objects DIR]... [--kernel-snapshot RELEASE=SNAPSHOT]...]
 
 --agreement adds, first, bpfstab check's agreement with these real loads (compare.py, --fixup-maps
-results): per kernel, per real outcome class, and every disagreement with its cause.
+results): per kernel, per real outcome class, every disagreement with its cause, and per kernel the
+agreement from BTF alone, with the kernel-source facts and with the probe facts its snapshot carries.
 """
 from __future__ import annotations
 
@@ -26,23 +27,43 @@ def origin(r: dict) -> str:
     return "corpus" if "corpus/programs" in o else "shipped"
 
 
-def agreement_section(object_dirs) -> str:
+def _pct(row):
+    return f"{row[3]}/{row[2]} = {100.0 * row[3] / row[2]:.1f} %" if row and row[2] else "-"
+
+
+def agreement_section(object_dirs, snapshots=None) -> str:
     import io
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import compare  # noqa: E402
-    table, classes, disagreements = compare.agreement("fixup-maps", object_dirs)
+    carried = {}
+    table, classes, disagreements = compare.agreement("fixup-maps", object_dirs, snapshots=snapshots,
+                                                      kernels_out=carried)
     buf = io.StringIO()
     buf.write("## Agreement with `bpfstab check` (fixup-maps runs; `compare.py --markdown`)\n\n")
     compare.write_markdown(buf, table, classes, disagreements)
-    if any(row[-1] != "none" for row in table):
-        before, _, _ = compare.agreement("fixup-maps", object_dirs, without_facts=True)
-        buf.write("\nThe same without the snapshots' kernel-source/probe facts (BTF only; "
-                  "`compare.py --without-facts`):\n\n| kernel | agree | agreement | with facts |\n|---|---|---|---|\n")
-        after = {row[0]: row for row in table}
-        for rel, n, judged, agree, *_ in before:
-            a = after.get(rel)
-            now = f"{100.0 * a[3] / a[2]:.1f} %" if a and a[2] else "-"
-            buf.write(f"| {rel} | {agree}/{judged} | {100.0 * agree / judged if judged else 0:.1f} % | {now} |\n")
+    origins = set().union(*carried.values()) if carried else set()
+    if origins:
+        runs = {"btf": compare.agreement("fixup-maps", object_dirs, snapshots=snapshots, origins=())[0]}
+        if "source" in origins:
+            runs["source"] = compare.agreement("fixup-maps", object_dirs, snapshots=snapshots,
+                                               origins=("source",))[0]
+        if "probe" in origins:
+            runs["probe"] = table            # every origin: a probed fact wins over a source fact
+        by = {k: {row[0]: row for row in rows} for k, rows in runs.items()}
+        buf.write("\nThe same per kind of kernel facts the snapshot carries (`compare.py --without-facts`, "
+                  "`--facts source`; the probe column uses every origin, the probe winning): BTF only, "
+                  "with the kernel-source facts (helpers per program type, kfunc hooks, KF_ flags; "
+                  "`kernel import --source`), with the probe facts (the same learnt by loading minimal "
+                  "programs, plus the program variants the kernel refuses; `bpfstab kernel probe`).\n\n"
+                  "| kernel | facts in the snapshot | BTF only | with source facts | with probe facts |\n"
+                  "|---|---|---|---|---|\n")
+        for row in table:
+            rel = row[0]
+            have = carried.get(rel, [])
+            cells = [_pct(by["btf"].get(rel)),
+                     _pct(by["source"].get(rel)) if "source" in have else "-",
+                     _pct(by["probe"].get(rel)) if "probe" in have else "-"]
+            buf.write(f"| {rel} | {'+'.join(have) or 'none'} | " + " | ".join(cells) + " |\n")
     return buf.getvalue()
 
 
@@ -52,12 +73,23 @@ def main() -> int:
     ap.add_argument("results", nargs="?", default="bench/agreement/results")
     ap.add_argument("--agreement", action="store_true")
     ap.add_argument("--objects", action="append")
+    ap.add_argument("--kernel-snapshot", action="append", metavar="RELEASE=SNAPSHOT",
+                    help="as compare.py: compare RELEASE's results against this snapshot")
     args = ap.parse_args()
     d = Path(args.results)
     if args.agreement:
         root = Path(__file__).resolve().parents[2]
         dirs = args.objects or [str(root / "tests/realload/build/objects"), str(root / "corpus/programs")]
-        print(agreement_section(dirs))
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import compare  # noqa: E402
+        try:
+            for o in args.objects or ():
+                if not Path(o).is_dir():
+                    raise compare.InputError(o, "not a directory (--objects)")
+            print(agreement_section(dirs, compare.parse_snapshots(args.kernel_snapshot)))
+        except compare.InputError as e:
+            print(f"summarize.py: {e}", file=sys.stderr)
+            return 2
         print("## Real loads\n")
     files = sorted(d.glob("*.jsonl"))
     out = []

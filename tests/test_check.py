@@ -113,6 +113,16 @@ def test_cli_min_kernel():
     assert row["older"][0]["reasons"][0]["code"] == "CORE_RELO_POISONED"
 
 
+@pytest.mark.parametrize("fmt,needle", [("md", "| loads from |"), ("html", "loads from"),
+                                        ("junit", 'name="min_kernel" value="6.1.0-56-amd64"'),
+                                        ("sarif", "(loads from kernel 6.1.0-56-amd64)")])
+def test_cli_min_kernel_in_every_report_format(fmt, needle):
+    obj = os.path.join(PROGS, "tracing", "tp_state_unguarded.bpf.o")
+    plain = run_cli("check", obj, "-k", "all", "--format", fmt, "-q").stdout
+    with_min = run_cli("check", obj, "-k", "all", "--min-kernel", "--format", fmt, "-q").stdout
+    assert needle in with_min and needle not in plain
+
+
 @pytest.mark.parametrize("args,needle", [
     (["check", "/nonexistent.o", "-k", "6.1"], "/nonexistent.o"),
     (["check", os.path.join(PROGS, "basic", "netfilter.bpf.o"), "-k", "no-such-kernel"], "no-such-kernel"),

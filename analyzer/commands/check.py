@@ -51,14 +51,15 @@ def run(args):
     with Progress((len(objects) + len(sources)) * len(kernels), "checking", quiet=args.quiet) as bar:
         results = check_objects(objects, kernels, progress=bar)
         results += check_sources(sources, kernels, progress=bar)
-    if args.min_kernel:
-        text = render_min_kernel(results, kernels, args.format)
+    mk = min_kernels(results, kernels) if args.min_kernel else None
+    if args.min_kernel and args.format in ("text", "json", None):
+        text = render_min_kernel(results, kernels, args.format)     # its own listing / bpfstab.min-kernel/1
     elif args.format == "json":
         from reports import check_json
         text = check_json.render(results, kernels)
     elif args.format in RENDERERS:
         import importlib
-        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels)
+        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels, min_kernel=mk)
     else:
         from reports import check_text
         color = args.output is None and sys.stdout.isatty()

@@ -26,7 +26,7 @@ from pathlib import Path
 from btf.errors import InputError
 from analyzer.facts import ALL_PROG_TYPES, KernelFacts
 
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3                              # 3: func_protos record "weak"
 # a .c file is parsed only when it mentions one of these
 NEEDLES = (b"BTF_ID_FLAGS", b"register_btf_kfunc_id_set", b"register_btf_fmodret_id_set",
            b"bpf_verifier_ops", b"enum bpf_func_id func_id", b"bpf_prog_type_to_kfunc_hook")
@@ -359,6 +359,23 @@ def _lookup(table_by_file, name, rel):
     return hits[0] if hits else (None, None)
 
 
+def _link_function(protos_by_file, name, rel):
+    """[(file, facts)] of the definitions a call to `name` from file `rel` links to, as the linker
+    resolves it: the caller's own definition unless it is a weak one; else every non-static, non-weak
+    definition in the tree (more than one means config-exclusive alternatives: their union is an upper
+    bound); else the weak default. A static function of another file is never reached."""
+    own = protos_by_file.get(rel, {}).get(name)
+    if own is not None and (own.get("static") or not own.get("weak")):
+        return [(rel, own)]
+    strong, weak = [], []
+    for r, t in sorted(protos_by_file.items()):
+        p = t.get(name)
+        if p is None or (p.get("static") and r != rel):
+            continue
+        (weak if p.get("weak") else strong).append((r, p))
+    return strong or weak
+
+
 def combine(raw: dict) -> KernelFacts:
     """KernelFacts from the per-file facts of analyze_tree()."""
     files = raw["files"]
@@ -440,16 +457,18 @@ def combine(raw: dict) -> KernelFacts:
         key = (rel, fn)
         if key in memo:
             return memo[key]
-        prel, p = _lookup(protos, fn, rel)
-        if p is None:
+        defs = _link_function(protos, fn, rel)
+        if not defs:
             warnings.append(f"helpers: function {fn} (called from {rel}) not found in the parsed files")
             memo[key] = set()
             return memo[key]
-        out = set(p["helpers"])
-        for callee, refused in p["calls"].items():
-            if (prel, callee) in stack:
-                continue
-            out |= helpers_of(callee, prel, stack + ((prel, fn),)) - set(refused)
+        out = set()
+        for prel, p in defs:
+            out |= set(p["helpers"])
+            for callee, refused in p["calls"].items():
+                if (prel, callee) in stack:
+                    continue
+                out |= helpers_of(callee, prel, stack + ((prel, fn),)) - set(refused)
         memo[key] = out
         return out
 

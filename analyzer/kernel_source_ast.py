@@ -13,7 +13,8 @@
   struct_ops_verifier_ops  verifier ops named by `.verifier_ops = &X` in `struct bpf_struct_ops` variables
   func_protos    functions returning `const struct bpf_func_proto *` from an `enum bpf_func_id`: the
                  BPF_FUNC_ case labels whose branch does not start with `return NULL` / `break`, and the
-                 other *_func_proto functions they call (their helpers are offered too: an upper bound)
+                 other *_func_proto functions they call (their helpers are offered too: an upper bound),
+                 and whether the function is static or weak (how a call from another file links to it)
 """
 from __future__ import annotations
 
@@ -570,7 +571,27 @@ def _read_func_proto(func, facts, path):
     facts["func_protos"][func.spelling] = {
         "helpers": sorted(helpers),
         "calls": {k: sorted(v - helpers) for k, v in sorted(calls.items())},
-        "static": func.storage_class == ci.StorageClass.STATIC, "line": func.location.line}
+        "static": func.storage_class == ci.StorageClass.STATIC, "weak": _is_weak(func),
+        "line": func.location.line}
+
+
+WEAK_SPELLINGS = {"__weak", "weak", "__weak__"}
+
+
+def _is_weak(func) -> bool:
+    """Whether a function definition is declared weak (`__weak`, `__attribute__((weak))`): the linker
+    drops it when another file defines the same name, as kernel/bpf/syscall.c's default
+    tracing_prog_func_proto gives way to kernel/trace/bpf_trace.c's. Read from the tokens before
+    the function's name (libclang shows the attribute only as an unexposed one)."""
+    if not any(k.kind.is_attribute() for k in func.get_children()):
+        return False
+    name_off = func.location.offset
+    for t in func.get_tokens():
+        if t.extent.start.offset >= name_off:
+            break
+        if t.spelling in WEAK_SPELLINGS:
+            return True
+    return False
 
 
 def read_translation_unit(tu, path, text: bytes = None) -> dict:

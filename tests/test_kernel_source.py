@@ -46,8 +46,8 @@ def test_tree_version_bad_makefile(tmp_path):
 
 def test_candidates_are_found_by_byte_search():
     files = ks.candidate_files(TREE)
-    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "kernel/sched/ext.c",
-                     "net/core/filter.c"]
+    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "kernel/bpf/syscall.c",
+                     "kernel/sched/ext.c", "kernel/trace/bpf_trace.c", "net/core/filter.c"]
 
 
 def test_prog_types_follow_the_config(raw):
@@ -112,6 +112,38 @@ def test_helpers_per_prog_type(facts):
     assert set(h["BPF_PROG_TYPE_STRUCT_OPS"]) == base | {"BPF_FUNC_tcp_send_ack"}
     assert set(h["BPF_PROG_TYPE_EXT"]) == set().union(*(set(v) for k, v in h.items() if k != "BPF_PROG_TYPE_EXT"))
     assert "BPF_PROG_TYPE_LSM" not in h
+
+
+def test_fallback_links_to_the_strong_definition_not_the_weak_default(raw, facts):
+    """kernel/bpf/syscall.c's weak tracing_prog_func_proto gives way to kernel/trace/bpf_trace.c's strong
+    one (as bpf_lsm_func_proto's `default: return tracing_prog_func_proto(...)` does on 6.1/6.12); the
+    static function of the same name in net/core/filter.c is never reached from another file."""
+    protos = {r: f["func_protos"] for r, f in raw["files"].items()}
+    assert protos["kernel/bpf/syscall.c"]["tracing_prog_func_proto"]["weak"] is True
+    assert protos["kernel/trace/bpf_trace.c"]["tracing_prog_func_proto"]["weak"] is False
+    assert protos["net/core/filter.c"]["tracing_prog_func_proto"]["static"] is True
+    assert protos["net/core/filter.c"]["tracing_prog_func_proto"]["weak"] is False
+    h = set(facts.helper_prog_types["BPF_PROG_TYPE_SYSCALL"])
+    base = {"BPF_FUNC_map_lookup_elem", "BPF_FUNC_ktime_get_ns", "BPF_FUNC_probe_read_kernel"}
+    assert h == base | {"BPF_FUNC_get_current_pid_tgid", "BPF_FUNC_get_socket_cookie"}
+    assert "BPF_FUNC_override_return" not in h          # only filter.c's static tracing_prog_func_proto has it
+    # TRACING's own verifier ops (filter.c) still use filter.c's static function
+    assert set(facts.helper_prog_types["BPF_PROG_TYPE_TRACING"]) == set(facts.helper_prog_types["BPF_PROG_TYPE_KPROBE"])
+
+
+def test_link_function_rules():
+    weak = {"helpers": ["W"], "calls": {}, "static": False, "weak": True}
+    strong = {"helpers": ["S"], "calls": {}, "static": False, "weak": False}
+    other = {"helpers": ["T"], "calls": {}, "static": False, "weak": False}
+    static = {"helpers": ["X"], "calls": {}, "static": True, "weak": False}
+    t = {"a.c": {"f": weak}, "b.c": {"f": strong}, "c.c": {"f": static}}
+    assert ks._link_function(t, "f", "a.c") == [("b.c", strong)]     # the weak caller's own default loses
+    assert ks._link_function(t, "f", "c.c") == [("c.c", static)]     # a file's own static function
+    assert ks._link_function(t, "f", "d.c") == [("b.c", strong)]     # other files' static ones: invisible
+    assert ks._link_function({"a.c": {"f": weak}}, "f", "d.c") == [("a.c", weak)]   # no strong one: the default
+    both = {"b.c": {"f": strong}, "e.c": {"f": other}}               # config alternatives: the union
+    assert ks._link_function(both, "f", "d.c") == [("b.c", strong), ("e.c", other)]
+    assert ks._link_function({"c.c": {"f": static}}, "f", "d.c") == []
 
 
 def test_config_defines():
@@ -284,6 +316,18 @@ def test_bundled_helper_basics(version):
     ids = set(snap.helpers)
     for pt, names in h.items():
         assert set(names) <= ids, (pt, sorted(set(names) - ids))
+
+
+@pytest.mark.parametrize("version", ["6.1", "6.12"])
+def test_bundled_lsm_gets_the_tracing_helpers(version):
+    """bpf_lsm_func_proto ends in `default: return tracing_prog_func_proto(...)`, whose strong definition
+    (kernel/trace/bpf_trace.c) replaces kernel/bpf/syscall.c's weak default: LSM is offered the
+    tracing helpers."""
+    snap, kf = _bundled(version)
+    lsm = set(kf.helper_prog_types["BPF_PROG_TYPE_LSM"])
+    for name in ("BPF_FUNC_get_current_comm", "BPF_FUNC_get_current_pid_tgid", "BPF_FUNC_perf_event_output",
+                 "BPF_FUNC_d_path", "BPF_FUNC_get_stack"):
+        assert name in lsm, name
 
 
 def test_bundled_kfunc_coverage_is_recorded():

@@ -3,6 +3,7 @@
 #include <uapi/linux/bpf.h>
 #include <linux/btf.h>
 #define NULL ((void *)0)
+#define __weak __attribute__((__weak__))
 struct bpf_prog;
 struct bpf_func_proto { int ret_type; };
 struct bpf_verifier_ops {

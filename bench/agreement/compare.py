@@ -163,14 +163,16 @@ def keep_facts(kernel, origins):
     kernel._derived.pop("merged_facts", None)
 
 
-def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins=None, kernels_out=None):
+def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins=None, kernels_out=None,
+              codes_out=None):
     """Score every results file of `mode` against bpfstab check. Returns (table, classes, disagreements):
     table rows (release, programs, judged, agree, unknown, false loads, false fails, facts), outcome classes
     {(release, class, True|False|"unknown"): n}, disagreements (release, object, program, real, ours,
     class, our codes, real first message, cause). without_facts: drop the snapshots' source/probe facts
     first (what bpfstab predicts from BTF alone); origins: keep only the facts of these origins.
     snapshots: {release: snapshot spec} overriding the default (bundled Debian / `running`).
-    kernels_out: a dict that receives {release: origins the snapshot carried before any was dropped}."""
+    kernels_out: a dict that receives {release: origins the snapshot carried before any was dropped}.
+    codes_out: a dict that receives {(release, object name, program): our error/unknown codes} for every row."""
     objects = index_objects(object_dirs)
     suffix, files = result_files(mode)
     snapshots = snapshots or {}
@@ -208,6 +210,9 @@ def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins
         for rec, mine in rows:
             real = "loads" if rec["loaded"] else "fails"
             cls = "loads" if rec["loaded"] else real_class(rec)
+            if codes_out is not None:
+                codes_out[(release, os.path.basename(rec["object"]), rec["program"])] = sorted(
+                    {f.code for f in mine.findings if f.severity in ("error", "unknown")})
             if mine.verdict == "unknown":
                 unknown += 1
                 per_class[(cls, "unknown")] += 1

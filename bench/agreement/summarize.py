@@ -35,15 +35,16 @@ def agreement_section(object_dirs, snapshots=None) -> str:
     import io
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import compare  # noqa: E402
-    carried = {}
+    carried, codes = {}, {}
     table, classes, disagreements = compare.agreement("fixup-maps", object_dirs, snapshots=snapshots,
-                                                      kernels_out=carried)
+                                                      kernels_out=carried, codes_out=codes)
     buf = io.StringIO()
     buf.write("## Agreement with `bpfstab check` (fixup-maps runs; `compare.py --markdown`)\n\n")
     compare.write_markdown(buf, table, classes, disagreements)
     origins = set().union(*carried.values()) if carried else set()
     if origins:
-        runs = {"btf": compare.agreement("fixup-maps", object_dirs, snapshots=snapshots, origins=())[0]}
+        btf_only = compare.agreement("fixup-maps", object_dirs, snapshots=snapshots, origins=())
+        runs = {"btf": btf_only[0]}
         if "source" in origins:
             runs["source"] = compare.agreement("fixup-maps", object_dirs, snapshots=snapshots,
                                                origins=("source",))[0]
@@ -64,6 +65,19 @@ def agreement_section(object_dirs, snapshots=None) -> str:
                      _pct(by["source"].get(rel)) if "source" in have else "-",
                      _pct(by["probe"].get(rel)) if "probe" in have else "-"]
             buf.write(f"| {rel} | {'+'.join(have) or 'none'} | " + " | ".join(cells) + " |\n")
+        # the BTF-only disagreements the facts resolve, by the finding (with facts) that resolves them
+        now = {(d[0], d[1], d[2]) for d in disagreements}
+        fixed = collections.Counter()
+        for d in btf_only[2]:
+            key = (d[0], d[1], d[2])
+            if key not in now:
+                for code in codes.get(key) or ["(no error finding)"]:
+                    fixed[(d[0], code)] += 1
+        if fixed:
+            buf.write("\nBTF-only disagreements the facts resolve, by the finding that now predicts the "
+                      "real outcome:\n\n| kernel | finding | programs |\n|---|---|---|\n")
+            for (rel, code), n in sorted(fixed.items()):
+                buf.write(f"| {rel} | {code} | {n} |\n")
     return buf.getvalue()
 
 

@@ -249,3 +249,20 @@ def test_running_kernel_probe_matches_real_fentry_load():
         assert verdict == ("loads" if loaded else "fails"), (prog, loaded, errno, _codes(ours[prog]))
         if not loaded and errno == 1:                      # EPERM before the verifier: the probe saw it
             assert "PROG_TYPE_REFUSED" in _codes(ours[prog])
+
+
+def test_probe_write_user_withheld_hint_names_lockdown():
+    """Lockdown (integrity+) makes bpf_tracing_func_proto withhold bpf_probe_write_user; a probe at that
+    level records it as not offered, and the finding says why a tracing type lacks it."""
+    from analyzer.rules import hooks
+    k612 = resolve_kernel(K612)
+    helpers = {"BPF_PROG_TYPE_KPROBE": ["BPF_FUNC_map_lookup_elem"], "BPF_PROG_TYPE_XDP": ["BPF_FUNC_map_lookup_elem"]}
+    k = _kernel_with_probe(prog_types=_all_types(k612), helper_prog_types=helpers)
+    hid = k.helpers["BPF_FUNC_probe_write_user"]
+    f = hooks.helper_finding(k, k.merged_facts, "BPF_FUNC_probe_write_user", hid, "BPF_PROG_TYPE_KPROBE", None)
+    assert f is not None and f.code == "HELPER_NOT_ALLOWED" and f.detail["origin"] == "probe"
+    assert "lockdown" in f.hint
+    # another helper withheld by the same facts: no lockdown talk
+    hid2 = k.helpers["BPF_FUNC_ktime_get_ns"]
+    g = hooks.helper_finding(k, k.merged_facts, "BPF_FUNC_ktime_get_ns", hid2, "BPF_PROG_TYPE_KPROBE", None)
+    assert g is not None and "lockdown" not in g.hint

@@ -269,9 +269,12 @@ def weak_verdicts(objects, kernels):
         for f in r.findings:
             if f.code not in ("KFUNC_WEAK_CALL_REACHABLE", "KFUNC_WEAK_UNRESOLVED"):
                 continue
-            m = _WEAK.match(f.message)
-            if m:
-                d = out.setdefault((r.object, r.program, m.group(1)), {"reachable": set(), "pruned": set()})
+            name = (f.detail or {}).get("kfunc")
+            if name is None:                         # findings made before the engine carried detail
+                m = _WEAK.match(f.message)
+                name = m.group(1) if m else None
+            if name:
+                d = out.setdefault((r.object, r.program, name), {"reachable": set(), "pruned": set()})
                 d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
     return out
 

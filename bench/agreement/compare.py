@@ -182,6 +182,9 @@ def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins
     for path in files:
         release = os.path.basename(path)[:-len(suffix)]
         spec = snapshots.get(release)
+        kept = os.path.join(os.path.dirname(path), release + ".bpfk")
+        if spec is None and os.path.isfile(kept):
+            spec = kept                         # the snapshot (with its probe facts) kept beside the results
         if spec is None:
             spec = "running" if release.startswith("host-") else "debian-" + release
             if spec == "running" and release[len("host-"):] != os.uname().release:

@@ -26,7 +26,7 @@ from pathlib import Path
 from btf.errors import InputError
 from analyzer.facts import ALL_PROG_TYPES, KernelFacts
 
-EXTRACTOR_VERSION = 3                              # 3: func_protos record "weak"
+EXTRACTOR_VERSION = 4                  # 3: func_protos record "weak"; 4: calls through function-pointer fields
 # a .c file is parsed only when it mentions one of these
 NEEDLES = (b"BTF_ID_FLAGS", b"register_btf_kfunc_id_set", b"register_btf_fmodret_id_set",
            b"bpf_verifier_ops", b"enum bpf_func_id func_id", b"bpf_prog_type_to_kfunc_hook")
@@ -452,6 +452,10 @@ def combine(raw: dict) -> KernelFacts:
     protos = {r: f["func_protos"] for r, f in files.items()}
     vops = {r: f["verifier_ops"] for r, f in files.items()}
     memo = {}
+    proto_fields = {}                   # "struct.field" -> [(file, function)]
+    for r, f in sorted(files.items()):
+        for k, fns in (f.get("proto_fields") or {}).items():
+            proto_fields.setdefault(k, []).extend((r, x) for x in fns)
 
     def helpers_of(fn, rel, stack=()):
         key = (rel, fn)
@@ -466,9 +470,17 @@ def combine(raw: dict) -> KernelFacts:
         for prel, p in defs:
             out |= set(p["helpers"])
             for callee, refused in p["calls"].items():
-                if (prel, callee) in stack:
-                    continue
-                out |= helpers_of(callee, prel, stack + ((prel, fn),)) - set(refused)
+                if callee.startswith("*"):          # through a function-pointer field: every function stored there
+                    targets = proto_fields.get(callee[1:], [])
+                    if not targets:
+                        warnings.append(f"helpers: {fn} ({prel}) calls through {callee[1:]}, which no parsed "
+                                        f"initializer sets")
+                else:
+                    targets = [(prel, callee)]
+                for trel, tfn in targets:
+                    if (trel, tfn) in stack:
+                        continue
+                    out |= helpers_of(tfn, trel, stack + ((prel, fn),)) - set(refused)
         memo[key] = out
         return out
 

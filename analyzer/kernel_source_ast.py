@@ -14,7 +14,10 @@
   func_protos    functions returning `const struct bpf_func_proto *` from an `enum bpf_func_id`: the
                  BPF_FUNC_ case labels whose branch does not start with `return NULL` / `break`, and the
                  other *_func_proto functions they call (their helpers are offered too: an upper bound),
-                 and whether the function is static or weak (how a call from another file links to it)
+                 and whether the function is static or weak (how a call from another file links to it);
+                 a call through a function-pointer field is recorded as "*struct.field"
+  proto_fields   "struct.field" -> the func_proto functions stored there by initializers (other than
+                 bpf_verifier_ops): where such an indirect call may go
 """
 from __future__ import annotations
 
@@ -336,6 +339,15 @@ def _read_variables(top, path, facts):
             ref = _referenced_decl(fields["verifier_ops"])
             if ref is not None:
                 facts["struct_ops_verifier_ops"].append(ref.spelling)
+        if "bpf_verifier_ops" in tname:
+            continue
+        # func_proto functions stored in other structs' fields (struct bpf_iter_reg .get_func_proto):
+        # a func_proto that calls through such a field reaches every one of them
+        decl = c.type.get_canonical().get_declaration()
+        for field, val in fields.items():
+            ref = _referenced_decl(val)
+            if ref is not None and ref.kind == CK.FUNCTION_DECL and _is_func_proto(ref) and decl is not None:
+                facts["proto_fields"].setdefault(f"{decl.spelling}.{field}", []).append(ref.spelling)
 
 
 # ------------------------------------------------------------------------------ registrations
@@ -559,20 +571,38 @@ def _read_func_proto(func, facts, path):
                         helpers.add(ref.spelling)
         elif node.kind == CK.CALL_EXPR:
             ref = node.referenced
-            if ref is not None and ref.kind == CK.FUNCTION_DECL and ref.spelling != func.spelling \
-                    and _is_func_proto(ref):
+            target = None
+            if ref is not None and ref.kind == CK.FUNCTION_DECL:
+                if ref.spelling != func.spelling and _is_func_proto(ref):
+                    target = ref.spelling
+            elif "bpf_func_proto" in node.type.spelling:
+                target = _field_callee(node)        # e.g. tinfo->reg_info->get_func_proto(func_id, prog)
+            if target is not None:
                 off = node.extent.start.offset
                 minus = set()
                 for sw_off, ids in refused:
                     if sw_off < off:
                         minus |= ids
-                prev = calls.get(ref.spelling)
-                calls[ref.spelling] = minus if prev is None else (prev & minus)
+                prev = calls.get(target)
+                calls[target] = minus if prev is None else (prev & minus)
     facts["func_protos"][func.spelling] = {
         "helpers": sorted(helpers),
         "calls": {k: sorted(v - helpers) for k, v in sorted(calls.items())},
         "static": func.storage_class == ci.StorageClass.STATIC, "weak": _is_weak(func),
         "line": func.location.line}
+
+
+def _field_callee(call):
+    """"*struct.field" for a call through a function-pointer field (`p->reg_info->get_func_proto(...)`),
+    else None: combine() resolves it to every func_proto stored in that field of that struct."""
+    kids = list(call.get_children())
+    callee = _strip(kids[0]) if kids else None
+    if callee is None or callee.kind != CK.MEMBER_REF_EXPR:
+        return None
+    field = callee.referenced
+    if field is None or field.kind != CK.FIELD_DECL or field.semantic_parent is None:
+        return None
+    return f"*{field.semantic_parent.spelling}.{field.spelling}"
 
 
 WEAK_SPELLINGS = {"__weak", "weak", "__weak__"}
@@ -597,7 +627,8 @@ def _is_weak(func) -> bool:
 def read_translation_unit(tu, path, text: bytes = None) -> dict:
     """Everything this module reads from one parsed file (see the module docstring)."""
     facts = {"sets": {}, "descs": {}, "registrations": [], "hook_map": {}, "common_hook_checked": None,
-             "verifier_ops": {}, "struct_ops_verifier_ops": [], "func_protos": {}, "warnings": []}
+             "verifier_ops": {}, "struct_ops_verifier_ops": [], "proto_fields": {}, "func_protos": {},
+             "warnings": []}
     top = _TopLevel(tu, path)
     macros = _Macros(top, path)
     _read_sets(top, path, macros, facts)

@@ -46,8 +46,9 @@ def test_tree_version_bad_makefile(tmp_path):
 
 def test_candidates_are_found_by_byte_search():
     files = ks.candidate_files(TREE)
-    assert files == ["kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c", "kernel/bpf/syscall.c",
-                     "kernel/sched/ext.c", "kernel/trace/bpf_trace.c", "net/core/filter.c"]
+    assert files == ["kernel/bpf/bpf_iter.c", "kernel/bpf/btf.c", "kernel/bpf/helpers.c", "kernel/bpf/set8_old.c",
+                     "kernel/bpf/syscall.c", "kernel/sched/ext.c", "kernel/trace/bpf_trace.c", "net/core/filter.c",
+                     "net/ipv4/tcp_ipv4.c"]
 
 
 def test_prog_types_follow_the_config(raw):
@@ -125,10 +126,22 @@ def test_fallback_links_to_the_strong_definition_not_the_weak_default(raw, facts
     assert protos["net/core/filter.c"]["tracing_prog_func_proto"]["weak"] is False
     h = set(facts.helper_prog_types["BPF_PROG_TYPE_SYSCALL"])
     base = {"BPF_FUNC_map_lookup_elem", "BPF_FUNC_ktime_get_ns", "BPF_FUNC_probe_read_kernel"}
-    assert h == base | {"BPF_FUNC_get_current_pid_tgid", "BPF_FUNC_get_socket_cookie"}
+    # tcp_send_ack: bpf_trace.c -> bpf_iter_get_func_proto -> reg_info->get_func_proto (tcp_ipv4.c's iterator)
+    assert h == base | {"BPF_FUNC_get_current_pid_tgid", "BPF_FUNC_get_socket_cookie", "BPF_FUNC_tcp_send_ack"}
     assert "BPF_FUNC_override_return" not in h          # only filter.c's static tracing_prog_func_proto has it
     # TRACING's own verifier ops (filter.c) still use filter.c's static function
     assert set(facts.helper_prog_types["BPF_PROG_TYPE_TRACING"]) == set(facts.helper_prog_types["BPF_PROG_TYPE_KPROBE"])
+
+
+def test_call_through_a_function_pointer_field(raw):
+    """bpf_iter_get_func_proto calls `reg_info->get_func_proto(...)`: recorded as a call through
+    bpf_iter_reg.get_func_proto, which tcp_ipv4.c's iterator initializer sets."""
+    it = raw["files"]["kernel/bpf/bpf_iter.c"]["func_protos"]["bpf_iter_get_func_proto"]
+    assert it["calls"] == {"*bpf_iter_reg.get_func_proto": []}
+    assert raw["files"]["net/ipv4/tcp_ipv4.c"]["proto_fields"] == {
+        "bpf_iter_reg.get_func_proto": ["bpf_iter_tcp_get_func_proto"]}
+    # verifier ops are read per program type, never as a function-pointer target
+    assert "bpf_verifier_ops.get_func_proto" not in raw["files"]["net/core/filter.c"]["proto_fields"]
 
 
 def test_link_function_rules():
@@ -328,6 +341,15 @@ def test_bundled_lsm_gets_the_tracing_helpers(version):
     for name in ("BPF_FUNC_get_current_comm", "BPF_FUNC_get_current_pid_tgid", "BPF_FUNC_perf_event_output",
                  "BPF_FUNC_d_path", "BPF_FUNC_get_stack"):
         assert name in lsm, name
+
+
+@pytest.mark.parametrize("version", ["6.1", "6.12", "7.2"])
+def test_bundled_tracing_gets_the_iterator_helpers(version):
+    """tracing_prog_func_proto -> bpf_iter_get_func_proto -> reg_info->get_func_proto: an iter/tcp program
+    may call bpf_setsockopt (bpf_iter_tcp_get_func_proto in net/ipv4/tcp_ipv4.c)."""
+    snap, kf = _bundled(version)
+    for pt in ("BPF_PROG_TYPE_TRACING", "BPF_PROG_TYPE_SYSCALL"):
+        assert {"BPF_FUNC_setsockopt", "BPF_FUNC_getsockopt"} <= set(kf.helper_prog_types[pt]), pt
 
 
 def test_bundled_kfunc_coverage_is_recorded():

@@ -10,6 +10,11 @@ struct bpf_verifier_ops {
 	const struct bpf_func_proto *(*get_func_proto)(enum bpf_func_id func_id, const struct bpf_prog *prog);
 	int (*is_valid_access)(int off);
 };
+struct bpf_iter_reg {
+	const char *target;
+	const struct bpf_func_proto *(*get_func_proto)(enum bpf_func_id func_id, const struct bpf_prog *prog);
+};
+const struct bpf_func_proto *bpf_iter_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog);
 struct bpf_struct_ops {
 	const struct bpf_verifier_ops *verifier_ops;
 	const char *name;

@@ -7,12 +7,17 @@ extern const struct bpf_func_proto bpf_get_socket_cookie_proto;
 const struct bpf_func_proto *
 tracing_prog_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
 {
+	const struct bpf_func_proto *fn;
+
 	switch (func_id) {
 	case BPF_FUNC_get_current_pid_tgid:
 		return &bpf_get_current_pid_tgid_proto;
 	case BPF_FUNC_get_socket_cookie:
 		return &bpf_get_socket_cookie_proto;
 	default:
-		return bpf_base_func_proto(func_id, prog);
+		fn = bpf_base_func_proto(func_id, prog);
+		if (!fn)
+			fn = bpf_iter_get_func_proto(func_id, prog);
+		return fn;
 	}
 }

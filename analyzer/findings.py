@@ -40,7 +40,9 @@ CODES = {
                            "libbpf needs the kernel struct_ops type (struct bpf_struct_ops_<name>) to create the "
                            "struct_ops map."),
     "STRUCT_OPS_MEMBER_MISSING": (ERROR, "fails to load",
-                                  "The struct_ops type on this kernel has no member this program implements."),
+                                  "The struct_ops type on this kernel has no member the object sets (a callback "
+                                  "program or non-zero bytes): libbpf's bpf_map__init_kern_struct_ops fails with "
+                                  "-ENOTSUP. Members left zero are skipped."),
     # helpers
     "HELPER_UNKNOWN": (ERROR, "fails to load",
                        "The helper id is past the kernel's __BPF_FUNC_MAX_ID: the verifier says 'invalid func'."),

@@ -67,6 +67,8 @@ class MapDef:
     inner_init: dict = field(default_factory=dict)        # slot -> map name (map-in-map, `values`)
     has_values: bool = False          # a `values` member was declared (map-in-map or prog array)
     unknown_attrs: tuple = ()         # attribute names libbpf does not recognise (strict mode fails)
+    init_data: Optional[bytes] = None # struct_ops: the initial value bytes of the variable
+    member_progs: dict = field(default_factory=dict)      # struct_ops: byte offset in the value -> program name
 
     @property
     def type_value(self):

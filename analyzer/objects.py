@@ -698,8 +698,21 @@ class _Loader:
                             value_type=vt, max_entries=1, internal=True, section=s.name,
                             sec_offset=sym_off.get(v.name, vs.offset),
                             map_flags=0x2000 if s.name.endswith(".link") else 0)   # BPF_F_LINK
+                data = self.elf.sec_data(s) if s.type != SHT_NOBITS else b""
+                md.init_data = bytes(data[md.sec_offset:md.sec_offset + size])
                 self.obj.maps.append(md)
                 self.map_by_loc[(s.idx, md.sec_offset)] = md.name
+        # function-pointer members point at programs through relocations (libbpf bpf_object__collect_st_ops_relos)
+        maps = sorted((m.sec_offset, m) for m in self.obj.maps if m.section == s.name)
+        for rs in self.elf.sections:
+            if rs.type != SHT_REL or rs.info != s.idx:
+                continue
+            for r_off, sym in self._rels(rs):
+                if sym is None or not sym.name:
+                    continue
+                for off, m in maps:
+                    if off <= r_off < off + m.value_size:
+                        m.member_progs[r_off - off] = sym.name
 
     def _map_values_init(self, maps_sec):
         """`.values = {...}` initialisers of map-in-map and prog arrays (relocations in .rel.maps)."""

@@ -12,6 +12,7 @@ import re
 
 from btf import kinds as K
 from btf.compat import essential_name
+from btf.errors import InputError
 
 from ..findings import Finding
 
@@ -174,9 +175,20 @@ def check_attach_target(info, kernel):
     return []
 
 
+def _struct_ops_map(obj, var_name):
+    for m in obj.maps:
+        if m.name == var_name and m.type == "BPF_MAP_TYPE_STRUCT_OPS":
+            return m
+    return None
+
+
 def check_struct_ops(obj, kernel):
-    """libbpf find_struct_ops_kern_types: struct bpf_struct_ops_<name> and <name> must exist, and
-    every member the object fills must exist in the kernel's struct (object-level: map creation)."""
+    """libbpf find_struct_ops_kern_types: struct bpf_struct_ops_<name> and <name> must exist. A member
+    the kernel's struct lacks (bpf_map__init_kern_struct_ops) fails the map with -ENOTSUP when the
+    object sets it — a callback (libbpf stores the program pointer in the member at open; a real load
+    with libbpf 1.7 fails on it) or
+    non-zero bytes — and is skipped when zero. Without the initial bytes (C source) any missing
+    member counts."""
     out = []
     btf = obj.btf
     if btf is None:
@@ -195,9 +207,26 @@ def check_struct_ops(obj, kernel):
                 continue
             ktype = kernel.btf.type(kernel.struct_ops[tname])
             kmembers = {m.name for m in ktype.members}
+            mdef = _struct_ops_map(obj, var.name)
+            data = mdef.init_data if mdef is not None else None
             for m in st.members:
-                if m.name and m.name not in kmembers:
-                    out.append(Finding("STRUCT_OPS_MEMBER_MISSING",
-                                       f"struct_ops '{tname}' has no member '{m.name}' on kernel "
-                                       f"{kernel.release}", detail={"member": m.name}))
+                if not m.name or m.name in kmembers:
+                    continue
+                off = m.bit_offset // 8
+                prog = mdef.member_progs.get(off) if mdef is not None else None
+                if data is not None and prog is None:
+                    try:
+                        size = btf.resolve_size(m.type)
+                    except InputError:
+                        size = None
+                    if size is not None and not any(data[off:off + size]):
+                        continue            # zero: libbpf skips a member the kernel lacks
+                what = f"callback '{prog}'" if prog else "a non-zero value"
+                out.append(Finding("STRUCT_OPS_MEMBER_MISSING",
+                                   f"struct_ops '{tname}' has no member '{m.name}' on kernel "
+                                   f"{kernel.release}, and map '{var.name}' sets it ({what})",
+                                   hint=f"on kernels without '{m.name}', clear it before load "
+                                        f"(skel->struct_ops.{var.name}->{m.name} = NULL/0): libbpf skips "
+                                        f"missing members that are zero",
+                                   detail={"member": m.name, **({"program": prog} if prog else {})}))
     return out

@@ -26,7 +26,8 @@ from pathlib import Path
 from btf.errors import InputError
 from analyzer.facts import ALL_PROG_TYPES, KernelFacts
 
-EXTRACTOR_VERSION = 4                  # 3: func_protos record "weak"; 4: calls through function-pointer fields
+EXTRACTOR_VERSION = 5                  # 3: func_protos record "weak"; 4: calls through function-pointer fields;
+#                                        5: `# include "x.c"` counts as an include (6.12 build_policy.c -> ext.c)
 # a .c file is parsed only when it mentions one of these
 NEEDLES = (b"BTF_ID_FLAGS", b"register_btf_kfunc_id_set", b"register_btf_fmodret_id_set",
            b"bpf_verifier_ops", b"enum bpf_func_id func_id", b"bpf_prog_type_to_kfunc_hook")
@@ -69,12 +70,20 @@ def _mentions(data: bytes) -> bool:
 
 
 def _included_c(data: bytes) -> list:
-    """The .c files a .c file #includes ("ext.c"): those are compiled as part of it."""
+    """The .c files a .c file #includes ("ext.c", also written `# include "ext.c"` inside #ifdef
+    blocks): those are compiled as part of it. A byte-level look at preprocessor lines, to choose
+    which files to parse; the C itself is read by libclang."""
     out = []
     for line in data.split(b"\n"):
         line = line.strip()
-        if line.startswith(b'#include "') and line.endswith(b'.c"'):
-            out.append(line[len(b'#include "'):-1].decode("utf-8", "replace"))
+        if not line.startswith(b"#"):
+            continue
+        rest = line[1:].lstrip()
+        if not rest.startswith(b"include"):
+            continue
+        rest = rest[len(b"include"):].strip()
+        if rest.startswith(b'"') and rest.endswith(b'.c"'):
+            out.append(rest[1:-1].decode("utf-8", "replace"))
     return out
 
 

@@ -418,3 +418,18 @@ def test_bundled_get_current_pid_tgid_from_xdp(version, offered):
     assert recs and all(r["loaded"] is offered for r in recs)
     if not offered:
         assert all("unknown func bpf_get_current_pid_tgid" in (r.get("log") or "") for r in recs)
+
+
+def test_included_c_reads_spaced_directives():
+    """6.12's kernel/sched/build_policy.c writes `# include "ext.c"` inside #ifdef CONFIG_SCHED_CLASS_EXT."""
+    from analyzer.kernel_source import _included_c
+    src = b'#include "idle.c"\n#ifdef CONFIG_SCHED_CLASS_EXT\n# include "ext.c"\n#endif\n#include "sched.h"\n#  include <x.c>\n'
+    assert _included_c(src) == ["idle.c", "ext.c"]
+
+
+def test_bundled_6_12_has_no_sched_ext_facts():
+    """Debian 6.12 is built without sched_ext: no scx kfunc may appear in its source facts."""
+    snap = kernels.resolve_kernel("6.12", quiet=True)
+    facts = snap.facts["source"]
+    assert not [k for k in facts.kfunc_prog_types if k.startswith("scx_bpf_")]
+    assert "sched_ext_ops" not in snap.struct_ops

@@ -264,8 +264,18 @@ def _map_text(btf, m, indent="    "):
     return "\n".join(out)
 
 
-def object_text(o):
+def _type_line(info):
+    """The "type T, attach A[, target X][; flags]" line of a program, object or C source."""
     from ..sections import short_attach_type, short_prog_type
+    pt = short_prog_type(info.prog_type) if info.prog_type else "UNKNOWN"
+    at = short_attach_type(info.attach_type) if info.attach_type else "-"
+    flags = [f for f, on in (("not autoloaded", not info.autoload), ("sleepable", info.sleepable),
+                             ("xdp frags", info.xdp_frags)) if on]
+    tgt = f", target {info.attach_target}" if info.attach_target else ""
+    return f"    type {pt}, attach {at}{tgt}" + (f"; {', '.join(flags)}" if flags else "")
+
+
+def object_text(o):
     out = []
     dup = f"  (same bytes as {o.duplicate_of})" if getattr(o, "duplicate_of", None) else ""
     out.append(f"{o.name}{dup}")
@@ -291,13 +301,8 @@ def object_text(o):
         out.append(f"  warning: {w}")
     for p in o.programs:
         info = p.info
-        pt = short_prog_type(info.prog_type) if info.prog_type else "UNKNOWN"
-        at = short_attach_type(info.attach_type) if info.attach_type else "-"
-        flags = [f for f, on in (("not autoloaded", not info.autoload), ("sleepable", info.sleepable),
-                                 ("xdp frags", info.xdp_frags)) if on]
         out.append(f"  program {p.name}  (section '{p.section}')")
-        tgt = f", target {info.attach_target}" if info.attach_target else ""
-        out.append(f"    type {pt}, attach {at}{tgt}" + (f"; {', '.join(flags)}" if flags else ""))
+        out.append(_type_line(info))
         sub = f"; subprograms: {', '.join(p.subprograms)}" if p.subprograms else ""
         out.append(f"    instructions: {len(p.insns)} own, {len(p.linked)} linked{sub}")
         if p.helper_calls:
@@ -369,7 +374,6 @@ def _source_map_text(m, indent="    "):
 
 def source_text(m):
     """A SourceModel as text, in the layout of object_text."""
-    from ..sections import short_attach_type, short_prog_type
     out = [f"{m.path}  (C source, read with libclang)"]
     lic = f"{m.license!r} ({'GPL-compatible' if m.gpl_compatible else 'not GPL-compatible'})" \
         if m.license is not None else "none (not GPL-compatible)"
@@ -388,13 +392,8 @@ def source_text(m):
         out.append(f"  warning: {w}")
     for p in m.programs:
         info = p.info
-        pt = short_prog_type(info.prog_type) if info.prog_type else "UNKNOWN"
-        at = short_attach_type(info.attach_type) if info.attach_type else "-"
-        flags = [f for f, on in (("not autoloaded", not info.autoload), ("sleepable", info.sleepable),
-                                 ("xdp frags", info.xdp_frags)) if on]
         out.append(f"  program {p.name}  (section '{p.section}', line {p.line})")
-        tgt = f", target {info.attach_target}" if info.attach_target else ""
-        out.append(f"    type {pt}, attach {at}{tgt}" + (f"; {', '.join(flags)}" if flags else ""))
+        out.append(_type_line(info))
         if p.functions:
             out.append(f"    functions: {', '.join(p.functions)}")
         if p.helper_calls:

@@ -237,6 +237,12 @@ class KernelSnapshot:
         self.facts[kf.origin] = kf
         self._derived.pop("merged_facts", None)
 
+    def drop_facts(self, keep=()):
+        """Forget the facts of every origin not in `keep` (BTF-only predictions when keep is empty)."""
+        for origin in [o for o in self.facts if o not in keep]:
+            del self.facts[origin]
+        self._derived.pop("merged_facts", None)
+
     @property
     def merged_facts(self):
         """analyzer.facts.MergedFacts over every origin this snapshot holds (probe wins)."""

@@ -3,38 +3,13 @@
 Facts come from tests/data/source_facts_excerpt.json, a hand excerpt of Debian's linux-source-6.1/6.12/7.2
 (its "provenance" cites each file and function); they are attached to freshly loaded bundled snapshots.
 """
-import json
-import os
-
 import pytest
 
 from analyzer import diff as D
-from analyzer.facts import KernelFacts
-from analyzer.kernels import bundled_kernels, resolve_kernel
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXCERPT = json.load(open(os.path.join(ROOT, "tests", "data", "source_facts_excerpt.json")))
+from analyzer.kernels import bundled_kernels
+from tests.facts_helpers import bare, kernel_with_facts as with_facts
 
 pytestmark = pytest.mark.skipif(len(bundled_kernels()) < 4, reason="bundled kernel snapshots missing")
-
-
-def bare(version):
-    """A freshly loaded bundled snapshot with any facts it carries removed (BTF only)."""
-    snap = resolve_kernel(version)
-    for origin in list(snap.facts):
-        del snap.facts[origin]
-    snap._derived.pop("merged_facts", None)
-    return snap
-
-
-def with_facts(version):
-    snap = bare(version)
-    ex = EXCERPT[version]
-    snap.set_facts(KernelFacts("source", detail=ex["detail"], version=version,
-                               helper_prog_types=ex.get("helper_prog_types", {}),
-                               kfunc_prog_types=ex.get("kfunc_prog_types", {}),
-                               kfunc_flags=ex.get("kfunc_flags", {})))
-    return snap
 
 
 def find(changes, kind, name, change):

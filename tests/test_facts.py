@@ -48,3 +48,15 @@ def test_probe_answers_only_for_types_it_probed():
     assert m.kfunc_allowed("k", "BPF_PROG_TYPE_SCHED_CLS") == (False, "probe")
     assert m.kfunc_allowed("k", "BPF_PROG_TYPE_LSM") == (True, "source")      # the probe could not load LSM
     assert merged([probe]).kfunc_allowed("k", "BPF_PROG_TYPE_LSM") == (None, None)
+
+
+def test_drop_facts_forgets_origins_and_the_merged_view():
+    snap = kernels.load_snapshot(sorted(CORPUS.glob("*.bpfk"))[0])
+    snap.set_facts(KernelFacts("source", kfunc_prog_types={"x": ["BPF_PROG_TYPE_XDP"]}))
+    snap.set_facts(KernelFacts("probe", kfunc_prog_types={"x": ["BPF_PROG_TYPE_SCHED_CLS"]}))
+    assert snap.merged_facts.kfunc_allowed("x", "BPF_PROG_TYPE_XDP") == (False, "probe")
+    snap.drop_facts(keep=("source",))
+    assert list(snap.facts) == ["source"]
+    assert snap.merged_facts.kfunc_allowed("x", "BPF_PROG_TYPE_XDP") == (True, "source")
+    snap.drop_facts()
+    assert snap.facts == {} and snap.merged_facts.kfunc_allowed("x", "BPF_PROG_TYPE_XDP") == (None, None)

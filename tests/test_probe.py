@@ -382,8 +382,7 @@ def test_running_cli_reports_disagreements_with_source_facts(running, monkeypatc
         assert _cli(["kernel", "probe", "--only", "kfuncs", "-q", "-o", str(out)]) == 0
         text = capsys.readouterr().out
     finally:
-        snap.facts.pop("source", None)
-        snap.set_facts(snap.facts["probe"])
+        snap.drop_facts(keep=("probe",))
     assert saved["path"] == str(out) and saved["snap"].facts["probe"].kfunc_prog_types
     assert "source facts (made-up source facts): 1 disagreement(s); the probe wins" in text
     assert ("kfunc_prog_types bpf_dynptr_from_xdp: probe differs from source; "

@@ -6,9 +6,9 @@ Synthetic probe facts are attached to a bundled snapshot: either written by hand
 format (methods["variants_refused"], prog_types, warnings) or produced by analyzer.probe itself over a
 fake bpf() that refuses trampolines with EPERM, so the variant labels are the probe's, not the test's.
 """
+import dataclasses
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -152,8 +152,7 @@ def test_refused_program_is_not_judged_by_facts_of_other_variants():
     for r in _check(FENTRY_OBJ, k).values():
         assert _codes(r) == ["PROG_TYPE_REFUSED"], _codes(r)
     # without the refusal the same empty helper sets do fail the program on its helper calls
-    k.facts["probe"].methods = {}
-    k._derived.pop("merged_facts", None)
+    k.set_facts(dataclasses.replace(k.facts["probe"], methods={}))
     assert "HELPER_NOT_ALLOWED" in _codes(_check(FENTRY_OBJ, k)["unlink_entry"])
 
 

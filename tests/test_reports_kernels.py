@@ -25,7 +25,7 @@ def fresh(version):
     """A snapshot object of our own (facts attached to it do not leak into the shared cache), without
     the kernel facts a bundled snapshot may carry: each test attaches the facts it means."""
     snap = kernels.load_snapshot(kernels.resolve_kernel(version).path)
-    snap.facts.clear()                          # before anything asked for merged_facts
+    snap.drop_facts()
     return snap
 
 

@@ -4,7 +4,6 @@ The facts are attached in the test (snap.set_facts) from tests/data/source_facts
 excerpt of what Debian's linux-source-6.12 / 6.1 / 5.10 say (its "provenance" names each source file and
 function). Expected verdicts are the real loads in bench/agreement/results (Debian kernels under qemu).
 """
-import json
 import os
 
 import pytest
@@ -12,37 +11,15 @@ import pytest
 from analyzer.rules import hooks as hook_rules
 from analyzer.engine import KernelState, check_objects
 from analyzer.facts import KernelFacts
-from analyzer.kernels import Kfunc, bundled_kernels, resolve_kernel
+from analyzer.kernels import Kfunc, bundled_kernels
 from analyzer.objects import load_objects
 from analyzer.sections import parse_prog_type_overrides
+from tests.facts_helpers import EXCERPT, bare, kernel_with_facts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGS = os.path.join(ROOT, "corpus", "programs")
-EXCERPT = json.load(open(os.path.join(ROOT, "tests", "data", "source_facts_excerpt.json")))
 
 pytestmark = pytest.mark.skipif(len(bundled_kernels()) < 4, reason="bundled kernel snapshots missing")
-
-
-def bare(version):
-    """A freshly loaded bundled snapshot with any facts it carries removed (BTF only)."""
-    snap = resolve_kernel(version)
-    for origin in list(snap.facts):
-        del snap.facts[origin]
-    snap._derived.pop("merged_facts", None)
-    return snap
-
-
-def kernel_with_facts(version, **extra):
-    """A freshly loaded bundled snapshot with the source excerpt for `version` attached."""
-    snap = bare(version)
-    ex = EXCERPT[version]
-    snap.set_facts(KernelFacts("source", detail=ex["detail"], version=version,
-                               helper_prog_types=ex.get("helper_prog_types", {}),
-                               kfunc_prog_types=ex.get("kfunc_prog_types", {}),
-                               kfunc_flags=ex.get("kfunc_flags", {})))
-    for kf in extra.values():
-        snap.set_facts(kf)
-    return snap
 
 
 def check(path, kernel, overrides=None):

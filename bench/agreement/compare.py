@@ -154,13 +154,8 @@ def keep_facts(kernel, origins):
     """Drop the snapshot's facts of every origin not in `origins` (None: keep all)."""
     if origins is None:
         return
-    facts = getattr(kernel, "facts", None)
-    if not facts:
-        return
-    for origin in list(facts):
-        if origin not in origins:
-            del facts[origin]
-    kernel._derived.pop("merged_facts", None)
+    if getattr(kernel, "facts", None):
+        kernel.drop_facts(keep=origins)
 
 
 def agreement(mode, object_dirs, without_facts=False, *, snapshots=None, origins=None, kernels_out=None,

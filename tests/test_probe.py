@@ -20,7 +20,6 @@ import pytest
 
 from analyzer import probe as P
 from analyzer.insns import decode
-from btf.errors import InputError
 
 BUNDLED_612 = "debian-6.12.107+deb13-amd64"
 
@@ -245,22 +244,9 @@ def test_prober_reading_of_verifier_answers(snap612):
 
 # ------------------------------------------------------------------------------ command: bad input
 def _cli(argv):
-    """`bpfstab kernel probe ...` through analyzer.cli's parser and error handling conventions."""
-    from analyzer.cli import _Parser, UsageError
-    from analyzer.commands.kernel_probe import add_parser
-    p = _Parser(prog="bpfstab")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    ks = sub.add_parser("kernel").add_subparsers(dest="kernel_command", parser_class=_Parser)
-    add_parser(ks)
-    try:
-        a = p.parse_args(argv)
-        return a.func(a) or 0
-    except UsageError as e:
-        print(f"bpfstab: error: {e.problem}", file=sys.stderr)
-        return 2
-    except InputError as e:
-        print(f"bpfstab: error: {e}", file=sys.stderr)
-        return 2
+    """`bpfstab kernel probe ...` through the real CLI (its wiring and its error handling)."""
+    from analyzer.cli import main
+    return main(argv)
 
 
 def test_not_root_is_one_line_exit_2(monkeypatch, capsys):

@@ -300,9 +300,8 @@ def object_text(o):
     for w in o.warnings:
         out.append(f"  warning: {w}")
     for p in o.programs:
-        info = p.info
         out.append(f"  program {p.name}  (section '{p.section}')")
-        out.append(_type_line(info))
+        out.append(_type_line(p.info))
         sub = f"; subprograms: {', '.join(p.subprograms)}" if p.subprograms else ""
         out.append(f"    instructions: {len(p.insns)} own, {len(p.linked)} linked{sub}")
         if p.helper_calls:
@@ -391,9 +390,8 @@ def source_text(m):
     for w in m.warnings:
         out.append(f"  warning: {w}")
     for p in m.programs:
-        info = p.info
         out.append(f"  program {p.name}  (section '{p.section}', line {p.line})")
-        out.append(_type_line(info))
+        out.append(_type_line(p.info))
         if p.functions:
             out.append(f"    functions: {', '.join(p.functions)}")
         if p.helper_calls:

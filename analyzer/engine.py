@@ -87,11 +87,11 @@ def check_object(obj, state):
         findings = list(obj_findings)
         findings += check_program(obj, prog, state, ext, pruned)
         out.append(Result(obj.name, prog.name, prog.section, prog.info.prog_type, prog.info.attach_type,
-                          kernel.id, verdict_of(findings), _dedupe(findings)))
+                          kernel.id, verdict_of(findings), dedupe(findings)))
     return out
 
 
-def _dedupe(findings):
+def dedupe(findings):
     seen, out = set(), []
     for f in findings:
         key = (f.code, f.message, f.location)
@@ -147,12 +147,17 @@ def check_program(obj, prog, state, ext, pruned=None):
         else:
             findings.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
                                     f"{kernel.release} but is unreachable there ({reason})", location=loc))
-    # a variant the kernel refuses (probed) never reaches the verifier; the helper/kfunc facts describe
-    # the variants that load, so they say nothing about this one
-    refused = any(f.code == "PROG_TYPE_REFUSED" for f in findings)
-    findings += _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=not refused)
-    findings += _helper_findings(prog, state, reach, linked, use_facts=not refused)
+    findings += call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
+
+
+def call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, prior):
+    """kfunc and helper call checks of one program (compiled or C source, analyzer.source_check).
+    `prior`: the program's findings so far. A variant the kernel refuses (probed) never reaches the
+    verifier; the helper/kfunc facts describe the variants that load, so they say nothing about it."""
+    use_facts = not any(f.code == "PROG_TYPE_REFUSED" for f in prior)
+    return (_kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts)
+            + _helper_findings(prog, state, reach, linked, use_facts=use_facts))
 
 
 def _is_frozen(map_name):

@@ -104,7 +104,7 @@ def check_source(model, state):
     for sp in model.programs:
         findings = list(obj_findings) + _check_program(model, sp, state, obj, ext, atoms)
         out.append(Result(model.path, sp.name, sp.section, sp.info.prog_type, sp.info.attach_type,
-                          kernel.id, verdict_of(findings), engine._dedupe(findings)))
+                          kernel.id, verdict_of(findings), engine.dedupe(findings)))
     return out
 
 
@@ -187,8 +187,7 @@ def _check_program(model, sp, state, obj, ext, atoms):
     prog.linked = linked
     findings += _located(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
-    findings += engine._kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext)
-    findings += engine._helper_findings(prog, state, reach, linked)
+    findings += engine.call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 
 

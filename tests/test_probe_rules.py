@@ -151,6 +151,13 @@ def test_refused_program_is_not_judged_by_facts_of_other_variants():
                                "tracing/trace_fexit:bpf_lsm_file_open: EPERM"]}})
     for r in _check(FENTRY_OBJ, k).values():
         assert _codes(r) == ["PROG_TYPE_REFUSED"], _codes(r)
+    # the C source of the same object goes through the same call checks
+    from tests.test_source_program import WHY
+    if WHY is None:
+        from analyzer.source_check import check_sources
+        from analyzer.source_program import parse_source
+        src = check_sources([parse_source(FENTRY_OBJ[:-2] + ".c")], [k])
+        assert src and all(_codes(r) == ["PROG_TYPE_REFUSED"] for r in src), [_codes(r) for r in src]
     # without the refusal the same empty helper sets do fail the program on its helper calls
     k.set_facts(dataclasses.replace(k.facts["probe"], methods={}))
     assert "HELPER_NOT_ALLOWED" in _codes(_check(FENTRY_OBJ, k)["unlink_entry"])

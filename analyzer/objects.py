@@ -704,45 +704,38 @@ class _Loader:
                 self.map_by_loc[(s.idx, md.sec_offset)] = md.name
         # function-pointer members point at programs through relocations (libbpf bpf_object__collect_st_ops_relos)
         maps = sorted((m.sec_offset, m) for m in self.obj.maps if m.section == s.name)
-        for rs in self.elf.sections:
-            if rs.type != SHT_REL or rs.info != s.idx:
+        for r_off, sym in self._rels_into(s):
+            if sym is None or not sym.name:
                 continue
-            for r_off, sym in self._rels(rs):
-                if sym is None or not sym.name:
-                    continue
-                for off, m in maps:
-                    if off <= r_off < off + m.value_size:
-                        m.member_progs[r_off - off] = sym.name
+            for off, m in maps:
+                if off <= r_off < off + m.value_size:
+                    m.member_progs[r_off - off] = sym.name
 
     def _map_values_init(self, maps_sec):
         """`.values = {...}` initialisers of map-in-map and prog arrays (relocations in .rel.maps)."""
-        elf = self.elf
         by_off = sorted((m.sec_offset, m) for m in self.obj.maps if m.section == ".maps")
-        for rs in elf.sections:
-            if rs.type != SHT_REL or rs.info != maps_sec.idx:
+        for r_off, sym in self._rels_into(maps_sec):
+            if sym is None:
                 continue
-            for r_off, sym in self._rels(rs):
-                if sym is None:
-                    continue
-                owner = None
-                for off, m in by_off:
-                    if off <= r_off:
-                        owner = (off, m)
-                if owner is None or not owner[1].has_values:
-                    continue
-                off, m = owner
-                # values[] follow the other members: each slot is a pointer (8 bytes)
-                st = self.obj.btf.type(self.obj.btf.skip_mods(self._var_type(m.name)))
-                if not st.members:
-                    continue
-                vals_off = off + st.members[-1].bit_offset // 8
-                slot = (r_off - vals_off) // 8
-                if slot < 0:
-                    continue
-                if m.inner is not None:
-                    m.inner_init[slot] = sym.name
-                else:
-                    m.prog_array_init[slot] = sym.name
+            owner = None
+            for off, m in by_off:
+                if off <= r_off:
+                    owner = (off, m)
+            if owner is None or not owner[1].has_values:
+                continue
+            off, m = owner
+            # values[] follow the other members: each slot is a pointer (8 bytes)
+            st = self.obj.btf.type(self.obj.btf.skip_mods(self._var_type(m.name)))
+            if not st.members:
+                continue
+            vals_off = off + st.members[-1].bit_offset // 8
+            slot = (r_off - vals_off) // 8
+            if slot < 0:
+                continue
+            if m.inner is not None:
+                m.inner_init[slot] = sym.name
+            else:
+                m.prog_array_init[slot] = sym.name
 
     def _var_type(self, name):
         btf = self.obj.btf
@@ -751,6 +744,12 @@ class _Loader:
         return 0
 
     # -------------------------------------------------------------- relocations
+    def _rels_into(self, target):
+        """(r_offset, symbol or None) of every SHT_REL section that relocates section `target`."""
+        for rs in self.elf.sections:
+            if rs.type == SHT_REL and rs.info == target.idx:
+                yield from self._rels(rs)
+
     def _rels(self, rs):
         """(r_offset, symbol or None) for each entry of a SHT_REL section, validated."""
         elf = self.elf

@@ -17,7 +17,9 @@ from .reach import NONZERO, MapPtr, reachable
 from .rules import externs as extern_rules
 from .rules import hooks as hook_rules
 from .rules import isa as isa_rules
+from .rules import license as license_rules
 from .rules import maps as map_rules
+from .rules import openable as open_rules
 from .rules import progtype as progtype_rules
 from .sections import short_attach_type, short_prog_type
 from .versions import at_least
@@ -74,6 +76,11 @@ def check_objects(objects, kernels, *, progress=None):
 
 def check_object(obj, state):
     kernel = state.kernel
+    # libbpf refuses the object while opening it: nothing else is evaluated (rules/openable.py)
+    refused = open_rules.check(obj)
+    if refused:
+        return [Result(obj.name, prog.name, prog.section, prog.info.prog_type, prog.info.attach_type,
+                       kernel.id, verdict_of(refused), list(refused)) for prog in obj.programs]
     obj_findings = []
     if obj.btf is None:
         obj_findings.append(Finding("NO_BTF", f"object {obj.name} carries no BTF"))
@@ -157,7 +164,7 @@ def call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, prior):
     verifier; the helper/kfunc facts describe the variants that load, so they say nothing about it."""
     use_facts = not any(f.code == "PROG_TYPE_REFUSED" for f in prior)
     return (_kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts)
-            + _helper_findings(prog, state, reach, linked, use_facts=use_facts))
+            + _helper_findings(prog, state, reach, linked, use_facts=use_facts, obj=obj))
 
 
 def _is_frozen(map_name):
@@ -271,7 +278,7 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_
     return out
 
 
-def _helper_findings(prog, state, reach, linked, use_facts=True):
+def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None):
     out = []
     if state.max_helper_id is None:
         return out
@@ -290,12 +297,14 @@ def _helper_findings(prog, state, reach, linked, use_facts=True):
                                f"{state.kernel.release} (helpers end at #{state.max_helper_id - 1})",
                                location=li.line))
             continue
-        if facts is None or not use_facts:
-            continue
         name = state.helper_names.get(hid)
         if name is None:
             continue
-        f = hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
+        f = (hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
+             if facts is not None and use_facts else None)
+        if f is None and obj is not None:
+            # offered to the program type: then the proto's gpl_only (rules/license.py)
+            f = license_rules.helper_finding(obj, state.kernel, name, hid, li.line)
         if f is not None:
             out.append(f)
     return out

@@ -50,6 +50,10 @@ CODES = {
                            "The helper exists on this kernel, but the program type's get_func_proto does not "
                            "offer it (known from the kernel source or a probe): the verifier says 'program of "
                            "this type cannot use helper X#N' (before 6.10: 'unknown func X#N')."),
+    "HELPER_GPL_ONLY": (ERROR, "fails to load",
+                        "The helper's bpf_func_proto has gpl_only set and the program's license is not "
+                        "GPL-compatible: the verifier says 'cannot call GPL-restricted function from non-GPL "
+                        "compatible program' (check_helper_call)."),
     # kfuncs and ksyms
     "KFUNC_MISSING": (ERROR, "fails to load",
                       "A strong (non-weak) kfunc extern is not in the kernel's or modules' BTF: libbpf fails the "
@@ -127,6 +131,11 @@ CODES = {
     "KCONFIG_WEAK_DEFAULT": (INFO, "loads with a default",
                              "A weak __kconfig extern has no value in the config and defaults to zero."),
     # object level
+    "OBJECT_OPEN_FAILED": (ERROR, "fails to open",
+                           "libbpf refuses a relocation while it opens the object (bpf_program__record_reloc: "
+                           "e.g. 'bad map relo against X in section maps/X' for legacy map definitions outside "
+                           "SEC(\".maps\")): bpf_object__open fails with -LIBBPF_ERRNO__RELOC on every kernel, "
+                           "before any program is loaded."),
     "NO_BTF": (WARNING, "may not load",
                "The object has no BTF: CO-RE, kfuncs and BTF-defined maps are impossible; older style programs "
                "still load."),

@@ -348,6 +348,9 @@ class ObjectModel:
         self.externs = []
         self.legacy_maps = False
         self.warnings = []
+        # relocations bpf_object__open refuses (libbpf bpf_program__record_reloc -> -LIBBPF_ERRNO__RELOC),
+        # in libbpf's order: {"reason", "program", "symbol", "section", "message"}; the first one fails the open
+        self.open_errors = []
         self._data_sections = {}  # internal map name -> initial bytes
         self._kconfig_layout = {}
         self.duplicate_of = None  # set by load_objects for repeated embedded copies
@@ -789,13 +792,20 @@ class _Loader:
                 idx = r_off // 8
                 if self.func_at(rs.info, idx) is None:
                     continue     # libbpf: probably an overridden weak function, skipped
-                self.relocs[(rs.info, idx)] = self._record(sec, insns[idx], sym, i)
+                self.relocs[(rs.info, idx)] = self._record(sec, insns[idx], sym, i,
+                                                           self.func_at(rs.info, idx).name)
 
-    def _record(self, sec, ins, sym, i):
+    def _record(self, sec, ins, sym, i, prog_name):
         where = f"section '{sec.name}' insn {ins.idx}"
-        if not ins.is_call() and not ins.is_ld_imm64():
-            self.warn(f"{where}: invalid relo against '{sym.name}' for insn code 0x{ins.code:x}")
+
+        def refused(reason, message, section=None):
+            """libbpf fails bpf_object__open with -LIBBPF_ERRNO__RELOC and this message."""
+            self.warn(f"{where}: {message}")
+            self.obj.open_errors.append({"reason": reason, "program": prog_name, "symbol": sym.name,
+                                         "section": section, "message": f"prog '{prog_name}': {message}"})
             return ("bad", sym.name)
+        if not ins.is_call() and not ins.is_ld_imm64():
+            return refused("insn_code", f"invalid relo against '{sym.name}' for insn code 0x{ins.code:x}")
         ext = self.ext_by_sym.get(sym.idx)
         if ext is not None:
             if ins.is_call():
@@ -807,35 +817,51 @@ class _Loader:
             return ("extern", ext.name)
         if ins.is_call():
             if ins.src != I.BPF_PSEUDO_CALL:
-                self.warn(f"{where}: incorrect bpf_call opcode (relocation against '{sym.name}')")
-                return ("bad", sym.name)
+                return refused("call_opcode", f"incorrect bpf_call opcode (relocation against '{sym.name}')")
             if sym.shndx == SHN_UNDEF or sym.shndx != self.text_shndx:
-                self.warn(f"{where}: bad call relo against '{sym.name}' (not in .text)")
-                return ("bad", sym.name)
+                sname = self._sec_name(sym.shndx)
+                return refused("call_section", f"bad call relo against '{sym.name}' in section '{sname}'", sname)
             if sym.value % 8:
-                self.warn(f"{where}: bad call relo against '{sym.name}' at offset {sym.value}")
-                return ("bad", sym.name)
+                return refused("call_offset", f"bad call relo against '{sym.name}' at offset {sym.value}")
             return ("call_rel", sym.value // 8 + ins.imm + 1)
         if sym.shndx == SHN_UNDEF or sym.shndx >= SHN_LORESERVE:
-            self.warn(f"{where}: invalid relo against '{sym.name}' in special section 0x{sym.shndx:x}")
-            return ("bad", sym.name)
+            return refused("special_section", f"invalid relo against '{sym.name}' in special section "
+                           f"0x{sym.shndx:x}; forgot to initialize global var?")
         if sym.shndx == self.text_shndx and (sym.type == STT_FUNC and sym.bind in (STB_GLOBAL, STB_WEAK)
                                              or sym.type == STT_SECTION and sym.bind == STB_LOCAL):
             if (sym.value + ins.imm) % 8:
-                self.warn(f"{where}: bad subprog addr relo against '{sym.name}'")
-                return ("bad", sym.name)
+                return refused("subprog_addr", f"bad subprog addr relo against '{sym.name}' at offset "
+                               f"{sym.value}+{ins.imm}")
             return ("func_rel", (sym.value + ins.imm) // 8)
         loc = (sym.shndx, sym.value)
-        if loc in self.map_by_loc:
-            return ("map", self.map_by_loc[loc])
+        sname = self._sec_name(sym.shndx)
+        if sname == ".addr_space.1":
+            if not any(m.type == "BPF_MAP_TYPE_ARENA" for m in self.obj.maps):
+                return refused("arena_data", f"bad arena data relocation at insn {ins.idx}, no arena maps "
+                               "defined", sname)
+            return ("map_value", self.data_secs[sym.shndx], sym.value + ins.imm)
         if sym.shndx in self.data_secs:
             return ("map_value", self.data_secs[sym.shndx], sym.value + ins.imm)
-        sname = self.elf.sections[sym.shndx].name
-        if sname in (".maps", "maps") or sname.startswith(".struct_ops"):
+        if sname == "maps":
+            # the legacy SEC("maps") already fails the open (LEGACY_MAPS, bpf_object__elf_collect);
+            # its definitions are still modelled, so the other findings can be given
+            if loc in self.map_by_loc:
+                return ("map", self.map_by_loc[loc])
             self.warn(f"{where}: map relo failed to find map for section '{sname}', off {sym.value}")
-        else:
-            self.warn(f"{where}: bad data relo against section '{sname}'")
-        return ("bad", sym.name)
+            return ("bad", sym.name)
+        if sname != ".maps":
+            # libbpf: not .maps and not a data section (.data*/.rodata*/.bss*): e.g. legacy map definitions
+            # in 'maps/NAME' or '<type>/maps' sections (skipped as unrecognized data sections), or a
+            # struct_ops map referenced from code
+            return refused("not_map_section", f"bad map relo against '{sym.name}' in section '{sname}'", sname)
+        if loc in self.map_by_loc:
+            return ("map", self.map_by_loc[loc])
+        return refused("map_not_found", f"map relo failed to find map for section '{sname}', off {sym.value}",
+                       sname)
+
+    def _sec_name(self, shndx):
+        secs = self.elf.sections
+        return secs[shndx].name if 0 <= shndx < len(secs) else f"#{shndx}"
 
     # -------------------------------------------------------------- programs and linking
     def _build_programs(self):

@@ -14,6 +14,7 @@ from btf.compat import essential_name
 
 from .findings import ERROR, INFO, Finding, verdict_of
 from .reach import NONZERO, MapPtr, reachable
+from .rules import context as context_rules
 from .rules import externs as extern_rules
 from .rules import hooks as hook_rules
 from .rules import isa as isa_rules
@@ -154,6 +155,7 @@ def check_program(obj, prog, state, ext, pruned=None):
         else:
             findings.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
                                     f"{kernel.release} but is unreachable there ({reason})", location=loc))
+    findings += context_rules.check(prog, kernel, reach)
     findings += call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 

@@ -110,6 +110,12 @@ CODES = {
     "CORE_RELO_GUARDED": (INFO, "loads with a feature off",
                           "A CO-RE relocation does not resolve on this kernel, but the instruction is only on a "
                           "path the verifier prunes (an existence guard is false): the program loads."),
+    # program context
+    "CTX_ACCESS_INVALID": (ERROR, "fails to load",
+                           "A load or store through the context pointer is past the end of this kernel's UAPI "
+                           "context struct (a field added in a later kernel) or misaligned: the program type's "
+                           "is_valid_access refuses it and the verifier says 'invalid bpf_context access "
+                           "off=N size=M'."),
     # maps
     "MAP_TYPE_MISSING": (ERROR, "fails to load",
                          "The map type is not known to the kernel: map creation fails, and libbpf creates every "

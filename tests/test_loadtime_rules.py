@@ -1,0 +1,145 @@
+"""Load-time rules of issue 15: libbpf open-time relocation refusals, GPL-only helpers, context
+field access (analyzer/rules/openable.py, license.py, context.py), on the corpus programs in
+corpus/programs/loadtime against the bundled Debian kernels. Real loads of the same objects:
+bench/agreement/results/*.jsonl (host 6.18 and the four Debian kernels under qemu)."""
+import os
+
+import pytest
+
+from analyzer.engine import check_objects
+from analyzer.kernels import bundled_kernels, resolve_kernel
+from analyzer.objects import load_objects
+from analyzer.rules import context as ctx_rules
+from analyzer.rules import license as license_rules
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROGS = os.path.join(ROOT, "corpus", "programs")
+
+needs_kernels = pytest.mark.skipif(len(bundled_kernels()) < 4, reason="bundled kernel snapshots missing")
+
+
+@pytest.fixture(scope="module")
+def kernels():
+    return {v: resolve_kernel(v) for v in ("5.10", "6.1", "6.12", "7.2")}
+
+
+def rows(path, kernels):
+    objs, _ = load_objects([os.path.join(PROGS, path)])
+    out = {}
+    for r in check_objects(objs, list(kernels.values())):
+        ver = next(v for v, k in kernels.items() if k.id == r.kernel)
+        out.setdefault(r.program, {})[ver] = r
+    return out
+
+
+def errors(result):
+    return [f for f in result.findings if f.severity == "error"]
+
+
+# ---------------------------------------------------------------- open-time refusals
+def test_maps_named_section_is_an_open_error_recorded_structurally():
+    (obj,), _ = load_objects([os.path.join(PROGS, "loadtime/maps_named_section.bpf.o")])
+    assert obj.open_errors == [{"reason": "not_map_section", "program": "xdp_named_maps_count",
+                                "symbol": "pkt_count", "section": "maps/pkt_count",
+                                "message": "prog 'xdp_named_maps_count': bad map relo against 'pkt_count' "
+                                           "in section 'maps/pkt_count'"}]
+
+
+@needs_kernels
+def test_open_failure_is_the_only_finding_on_every_kernel(kernels):
+    (row,) = rows("loadtime/maps_named_section.bpf.o", kernels).values()
+    for r in row.values():
+        assert r.verdict == "fails"
+        assert [f.code for f in r.findings] == ["OBJECT_OPEN_FAILED"]
+        assert r.findings[0].detail["section"] == "maps/pkt_count"
+
+
+def test_data_and_btf_map_relocations_open():
+    # every other corpus object references maps in .maps and globals in .rodata/.data/.bss/.kconfig only
+    paths = [os.path.join(d, f) for d, _, fs in os.walk(PROGS) for f in fs if f.endswith(".bpf.o")]
+    objs, _ = load_objects(paths)
+    refused = {os.path.basename(o.name) for o in objs if o.open_errors}
+    assert len(objs) > 40 and refused == {"maps_named_section.bpf.o"}
+
+
+# ---------------------------------------------------------------- GPL-only helpers
+def test_gpl_only_table_comes_from_the_trees():
+    assert license_rules.gpl_only("5.10.0-32-amd64", "BPF_FUNC_probe_read_kernel") is True
+    assert license_rules.gpl_only("5.10.0-32-amd64", "BPF_FUNC_map_lookup_elem") is False
+    assert license_rules.gpl_only("5.10.0-32-amd64", "BPF_FUNC_trace_vprintk") is None   # 5.16 helper
+    assert license_rules.gpl_only("6.1.0-56-amd64", "BPF_FUNC_trace_vprintk") is True
+    # differs per program type (perf_event's variant is not gpl_only): not judged
+    assert license_rules.gpl_only("6.12.107", "BPF_FUNC_get_stackid") is None
+    assert license_rules.table_for("6.18.44")[0] == "6.12.117"
+    assert license_rules.table_for("4.19.0") == (None, None)
+
+
+@needs_kernels
+def test_gpl_only_helper_from_non_gpl_program(kernels):
+    got = rows("loadtime/gpl_helper_nongpl.bpf.o", kernels)
+    for r in got["nanosleep_peek"].values():
+        assert [f.code for f in errors(r)] == ["HELPER_GPL_ONLY"]
+        assert errors(r)[0].detail["helper"] == "BPF_FUNC_probe_read_kernel"
+    assert all(r.verdict == "loads" for r in got["stamp_packets"].values())
+
+
+@needs_kernels
+def test_gpl_object_may_call_gpl_only_helpers(kernels):
+    (obj,), _ = load_objects([os.path.join(PROGS, "loadtime/gpl_helper_nongpl.bpf.o")])
+    obj.gpl_compatible, obj.license = True, "GPL"
+    res = [r for r in check_objects([obj], [kernels["6.12"]]) if r.program == "nanosleep_peek"]
+    assert res[0].verdict == "loads"
+
+
+# ---------------------------------------------------------------- context access
+@needs_kernels
+def test_hwtstamp_per_program_type_and_kernel(kernels):
+    got = rows("loadtime/ctx_skb_hwtstamp.bpf.o", kernels)
+    # socket filters: past the end of 5.10's __sk_buff, denied by sk_filter_is_valid_access after
+    for ver, r in got["hw_stamp"].items():
+        (f,) = errors(r)
+        assert f.code == "CTX_ACCESS_INVALID" and f.detail["off"] == 184 and f.detail["size"] == 8
+        assert f.detail["reason"] == ("past_end" if ver == "5.10" else "denied_field")
+    # tc may read it where the struct has it
+    assert [f.detail["reason"] for f in errors(got["tc_hw_stamp"]["5.10"])] == ["past_end"]
+    assert all(got["tc_hw_stamp"][v].verdict == "loads" for v in ("6.1", "6.12", "7.2"))
+    assert all(r.verdict == "loads" for r in got["plain_fields"].values())
+
+
+def test_ctx_tracking_follows_copies_and_spills_not_arithmetic():
+    class I:
+        def __init__(self, code, dst=0, src=0, off=0, imm=0):
+            self.code, self.dst, self.src, self.off, self.imm = code, dst, src, off, imm
+
+    class L:
+        def __init__(self, pos, insn):
+            self.pos, self.insn, self.func, self.reloc, self.line = pos, insn, "p", None, None
+
+    class P:
+        name = "p"
+    seq = [I(0xbf, 6, 1),              # r6 = r1
+           I(0x7b, 10, 6, -8),          # *(u64 *)(r10 - 8) = r6
+           I(0x85, imm=5),              # call: r1-r5 clobbered
+           I(0x79, 7, 10, -8),          # r7 = *(u64 *)(r10 - 8)   (ctx again)
+           I(0x61, 2, 7, 16),           # r2 = *(u32 *)(r7 + 16)    ctx read
+           I(0x61, 3, 1, 4),            # r3 = *(u32 *)(r1 + 4)     r1 is no longer ctx
+           I(0x07, 6, imm=8),           # r6 += 8                   no longer the ctx pointer
+           I(0x61, 4, 6, 0),            # not a ctx access
+           I(0x63, 7, 2, 8),            # *(u32 *)(r7 + 8) = r2     ctx write
+           I(0x95)]
+    prog = P()
+    prog.linked = [L(i, x) for i, x in enumerate(seq)]
+    got = ctx_rules.ctx_accesses(prog, set(range(len(seq))))
+    assert got == [(4, 16, 4, False), (8, 8, 4, True)]
+    # unreachable accesses are not judged
+    assert ctx_rules.ctx_accesses(prog, {0, 1, 2, 3, 9}) == []
+
+
+@needs_kernels
+def test_ctx_struct_bound_comes_from_each_kernels_btf(kernels):
+    sizes = {v: ctx_rules._struct_size(k, "__sk_buff")[1] for v, k in kernels.items()}
+    assert sizes["5.10"] == 184 and sizes["6.1"] > 184
+    ver, origin, denied = ctx_rules.denied_for("6.12.107", "BPF_PROG_TYPE_SOCKET_FILTER")
+    assert "hwtstamp" in {d["from"] for d in denied} and origin.startswith("linux-source-6.12")
+    _, _, denied510 = ctx_rules.denied_for("5.10.223", "BPF_PROG_TYPE_SOCKET_FILTER")
+    assert "hwtstamp" not in {d["from"] for d in denied510}

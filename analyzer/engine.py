@@ -14,6 +14,7 @@ from btf.compat import essential_name
 
 from .findings import ERROR, INFO, Finding, verdict_of
 from .reach import NONZERO, MapPtr, reachable
+from .rules import attach_policy as attach_policy_rules
 from .rules import context as context_rules
 from .rules import externs as extern_rules
 from .rules import hooks as hook_rules
@@ -120,6 +121,7 @@ def check_program(obj, prog, state, ext, pruned=None):
     if info.prog_type is None or any(f.code == "PROG_TYPE_MISSING" for f in findings):
         return findings
     findings += progtype_rules.check_attach_target(info, kernel)
+    findings += attach_policy_rules.check(obj, info, kernel)
     findings += isa_rules.check(prog, kernel)
 
     linked = prog.linked

@@ -20,7 +20,7 @@ ALL_PROG_TYPES = "*"     # a kfunc set registered for BPF_PROG_TYPE_UNSPEC (the 
 @dataclass
 class KernelFacts:
     origin: str                                   # "source" | "probe"
-    detail: str = ""                              # "linux-source-6.12 6.12.117", "probe on 6.18.44 (root)"
+    detail: str = ""                              # "linux-source-6.12 6.12.107", "probe on 6.18.44 (root)"
     version: Optional[str] = None                 # kernel version of the tree, or release of the probed kernel
     # kfunc name -> KF_ flag names, from BTF_ID_FLAGS(func, name, KF_...) in the source
     kfunc_flags: dict = field(default_factory=dict)

@@ -33,6 +33,16 @@ CODES = {
     "ATTACH_TARGET_MISSING": (ERROR, "fails to load",
                               "The BTF attach target (fentry/fexit/fmod_ret/tp_btf/lsm/iter) is not in the "
                               "kernel's BTF: libbpf fails with ESRCH before loading."),
+    "LSM_HOOK_NOT_SLEEPABLE": (ERROR, "fails to load",
+                               "A sleepable LSM program (lsm.s/) attaches to a hook outside the kernel's "
+                               "sleepable_lsm_hooks set (5.10 allows only bprm_committed_creds): the verifier says "
+                               "'bpf_lsm_X is not sleepable'."),
+    "LSM_HOOK_DISABLED": (ERROR, "fails to load",
+                          "The LSM hook is in the kernel's bpf_lsm_disabled_hooks set (6.8+): 'attach_btf_id ... "
+                          "points to disabled hook'."),
+    "LSM_NOT_GPL": (ERROR, "fails to load",
+                    "LSM programs need a GPL-compatible license (bpf_lsm_verify_prog): 'LSM programs must have "
+                    "a GPL compatible license'."),
     "KPROBE_TARGET_MISSING": (WARNING, "loads but cannot attach",
                               "The kprobe target function is not in the kernel's BTF function list; the program "
                               "loads but attaching may fail (BTF lists only functions pahole kept)."),

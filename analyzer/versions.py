@@ -37,3 +37,17 @@ def kernel_version_code(release):
         return None
     a, b, c = v
     return (a << 16) + (b << 8) + min(c, 255)
+
+
+def newest_not_after(tables, release):
+    """(version, table) of the entry of a {version: table} dict whose major.minor is the newest not
+    after the release's (a kernel is judged by the newest source tree not newer than it); (None, None)
+    when the release is older than every entry or cannot be parsed."""
+    v = parse_release(release)
+    if v is None:
+        return None, None
+    best = (None, None)
+    for ver in sorted((x for x in tables if parse_release(x)), key=parse_release):
+        if parse_release(ver)[:2] <= v[:2]:
+            best = (ver, tables[ver])
+    return best

@@ -70,7 +70,7 @@ def test_gpl_only_table_comes_from_the_trees():
     assert license_rules.gpl_only("6.1.0-56-amd64", "BPF_FUNC_trace_vprintk") is True
     # differs per program type (perf_event's variant is not gpl_only): not judged
     assert license_rules.gpl_only("6.12.107", "BPF_FUNC_get_stackid") is None
-    assert license_rules.table_for("6.18.44")[0] == "6.12.117"
+    assert license_rules.table_for("6.18.44")[0] == "6.12.107"
     assert license_rules.table_for("4.19.0") == (None, None)
 
 
@@ -143,3 +143,33 @@ def test_ctx_struct_bound_comes_from_each_kernels_btf(kernels):
     assert "hwtstamp" in {d["from"] for d in denied} and origin.startswith("linux-source-6.12")
     _, _, denied510 = ctx_rules.denied_for("5.10.223", "BPF_PROG_TYPE_SOCKET_FILTER")
     assert "hwtstamp" not in {d["from"] for d in denied510}
+
+
+# ---------------------------------------------------------------- LSM attach-point policy
+@needs_kernels
+def test_lsm_policy_sets_per_kernel(kernels):
+    got = rows("loadtime/lsm_policy.bpf.o", kernels)
+    assert [f.code for f in errors(got["sleepable_exec"]["5.10"])] == ["LSM_HOOK_NOT_SLEEPABLE"]
+    assert got["sleepable_exec"]["5.10"].findings[0].since == "6.1"
+    assert all(got["sleepable_exec"][v].verdict == "loads" for v in ("6.1", "6.12", "7.2"))
+    assert all(r.verdict == "loads" for r in got["plain_exec"].values())
+    assert got["procattr"]["5.10"].verdict == "loads"
+    for v in ("6.1", "6.12", "7.2"):          # 6.1.192 has the backported disabled-hook set
+        assert [f.code for f in errors(got["procattr"][v])] == ["LSM_HOOK_DISABLED"]
+
+
+@needs_kernels
+def test_lsm_needs_gpl(kernels):
+    (row,) = rows("loadtime/lsm_nongpl.bpf.o", kernels).values()
+    assert all([f.code for f in errors(r)] == ["LSM_NOT_GPL"] for r in row.values())
+
+
+def test_lsm_set_guards_follow_the_config():
+    from analyzer.rules import attach_policy as ap
+    _, _, on = ap.hook_set("6.12.107", "sleepable", {})
+    _, _, off = ap.hook_set("6.12.107", "sleepable", {"CONFIG_SECURITY_NETWORK": "n"})
+    assert "bpf_lsm_socket_create" in on and "bpf_lsm_socket_create" not in off
+    assert "bpf_lsm_bprm_check_security" in off
+    assert ap.hook_set("5.10.223", "sleepable", {})[2] == {"bpf_lsm_bprm_committed_creds"}
+    assert ap.hook_set("5.10.223", "disabled", {})[2] == frozenset()
+    assert ap.hook_set("4.19.0", "sleepable", {}) == (None, None, None)

@@ -43,7 +43,7 @@ from functools import lru_cache
 from btf import kinds as K
 
 from ..findings import Finding
-from ..versions import parse_release
+from ..versions import newest_not_after
 from ..reach import SIZE_BYTES, LDX, ST, STX, ALU64, JMP, JMP32, J_CALL, J_EXIT, J_JA, J_JCOND, OP_MOV
 
 # prog type -> (UAPI struct, bound): "off" = off >= sizeof, "end" = off + size > sizeof; all check off % size
@@ -117,19 +117,6 @@ def _field_range(btf, struct_tid, field):
         return None
     return walk(struct_tid, 0)
 CTX = "ctx"
-
-
-def newest_not_after(doc, release):
-    """(version, table) of the newest {version: table} entry whose major.minor is not after the
-    release's; (None, None) when the release is older than all or unparsable."""
-    v = parse_release(release)
-    if v is None:
-        return None, None
-    best = (None, None)
-    for ver in sorted(doc, key=lambda x: parse_release(x)):
-        if parse_release(ver)[:2] <= v[:2]:
-            best = (ver, doc[ver])
-    return best
 
 
 def ctx_accesses(prog, reach):

@@ -16,7 +16,7 @@ for calls the verifier reaches (analyzer/reach.py decides that per kernel).
 kernel/trace/bpf_trace.c, net/core/filter.c, kernel/bpf/stackmap.c, drivers/media/rc/bpf-lirc.c, ...).
 BTF does not carry it and the bundled snapshots have no symbol table to read the protos from
 `.rodata`, so the facts are a versioned table derived from the Debian linux-source trees
-(analyzer/kernel_source_gpl.py over linux-source-5.10 5.10.223-1, 6.1 6.1.176-1, 6.12 6.12.117-1,
+(analyzer/kernel_source_gpl.py over linux-source-5.10 5.10.223-1, 6.1 6.1.192-2, 6.12 6.12.107-1,
 7.2 7.2.13-1; origins recorded in gpl_only_helpers.json). A helper whose get_func_proto arms return
 protos that disagree (bpf_get_stackid: gpl_only except the perf_event variant; bpf_get_func_ip:
 kprobe_multi/uprobe_multi variants are not) is not in the table and not judged. A kernel is judged
@@ -28,7 +28,7 @@ import os
 from functools import lru_cache
 
 from ..findings import Finding
-from ..versions import parse_release
+from ..versions import newest_not_after
 
 TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpl_only_helpers.json")
 
@@ -36,20 +36,12 @@ TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpl_only_helpe
 @lru_cache(maxsize=1)
 def _tables():
     with open(TABLE) as f:
-        doc = json.load(f)
-    return sorted(((parse_release(v)[:2], v, t) for v, t in doc.items()), key=lambda x: x[0])
+        return json.load(f)
 
 
 def table_for(release):
     """(tree version, {"origin", "gpl_only", "not_gpl_only"}) for a kernel release, or (None, None)."""
-    v = parse_release(release)
-    if v is None:
-        return None, None
-    best = None
-    for key, ver, t in _tables():
-        if key <= v[:2]:
-            best = (ver, t)
-    return best if best else (None, None)
+    return newest_not_after(_tables(), release)
 
 
 def gpl_only(release, helper):

@@ -30,7 +30,7 @@ WQ_CALLBACK_KFUNCS = frozenset(("bpf_wq_set_callback_impl", "bpf_wq_set_callback
 
 
 def origin_text(kernel, origin):
-    """'kernel source: linux-source-6.12 6.12.107' / 'probe: ...' / "the kernel's .BTF_ids"."""
+    """'kernel source: linux-source-6.12 6.12.117' / 'probe: ...' / "the kernel's .BTF_ids"."""
     if origin == ".BTF_ids":
         return "the kernel's .BTF_ids"
     kf = kernel.facts.get(origin)

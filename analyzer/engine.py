@@ -15,6 +15,7 @@ from btf.compat import essential_name
 from .findings import ERROR, INFO, Finding, verdict_of
 from .reach import NONZERO, MapPtr, reachable
 from .rules import attach_policy as attach_policy_rules
+from .rules import btf_args as btf_arg_rules
 from .rules import context as context_rules
 from .rules import externs as extern_rules
 from .rules import hooks as hook_rules
@@ -158,6 +159,7 @@ def check_program(obj, prog, state, ext, pruned=None):
             findings.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
                                     f"{kernel.release} but is unreachable there ({reason})", location=loc))
     findings += context_rules.check(prog, kernel, reach)
+    findings += btf_arg_rules.check(prog, kernel, reach)
     findings += call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 

@@ -126,6 +126,11 @@ CODES = {
                            "context struct (a field added in a later kernel) or misaligned: the program type's "
                            "is_valid_access refuses it and the verifier says 'invalid bpf_context access "
                            "off=N size=M'."),
+    "BTF_ARG_ACCESS_INVALID": (ERROR, "fails to load",
+                               "A tracing/LSM program reads a context slot its attach target's BTF prototype on "
+                               "this kernel does not describe: an argument past the target's argument count, a "
+                               "void return value, a type the verifier cannot describe, a narrow pointer read, or "
+                               "a write (btf_ctx_access / tracing_prog_is_valid_access)."),
     # maps
     "MAP_TYPE_MISSING": (ERROR, "fails to load",
                          "The map type is not known to the kernel: map creation fails, and libbpf creates every "

@@ -25,6 +25,7 @@ from .objects import Extern, HelperCall
 from .rules import externs as extern_rules
 from .rules import isa as isa_rules
 from .rules import maps as map_rules
+from .rules import attach_policy as attach_policy_rules
 from .rules import progtype as progtype_rules
 
 
@@ -161,6 +162,7 @@ def _check_program(model, sp, state, obj, ext, atoms):
     if info.prog_type is None or any(f.code == "PROG_TYPE_MISSING" for f in findings):
         return findings
     findings += _located(progtype_rules.check_attach_target(info, kernel), where)
+    findings += _located(attach_policy_rules.check(obj, info, kernel), where)
     findings += _core_findings(model, sp, state, atoms)
 
     # the engine's call checks, on the source's call sites

@@ -173,3 +173,41 @@ def test_lsm_set_guards_follow_the_config():
     assert ap.hook_set("5.10.223", "sleepable", {})[2] == {"bpf_lsm_bprm_committed_creds"}
     assert ap.hook_set("5.10.223", "disabled", {})[2] == frozenset()
     assert ap.hook_set("4.19.0", "sleepable", {}) == (None, None, None)
+
+
+# ---------------------------------------------------------------- BTF-typed tracing/LSM arguments
+@needs_kernels
+def test_btf_args_follow_each_kernels_prototype(kernels):
+    got = rows("loadtime/btf_args_layout.bpf.o", kernels)
+
+    def said(r):
+        return [f.detail["said"] for f in errors(r) if f.code == "BTF_ARG_ACCESS_INVALID"]
+    # block_bio_queue lost its request_queue * after 5.10: the old layout's ctx[1] is gone
+    assert got["bio_queue_old_layout"]["5.10"].verdict == "loads"
+    for v in ("6.1", "6.12", "7.2"):
+        assert said(got["bio_queue_old_layout"][v]) == ["func 'block_bio_queue' doesn't have 2-th argument"]
+    # kfree_skb gained rx_sk in 6.12
+    assert [got["kfree_skb_rx_sk"][v].verdict for v in ("5.10", "6.1", "6.12", "7.2")] == \
+        ["fails", "fails", "loads", "loads"]
+    assert all(r.verdict == "loads" for r in got["rq_insert_new_layout"].values())
+    # the return slot of a void hook: 5.10 types it void, 6.1+ (get_ctx_arg_idx) has no such slot
+    assert said(got["committing_ret"]["5.10"]) == [
+        "func 'bpf_lsm_bprm_committing_creds' arg1 '(anon)' has type UNKNOWN. Only pointer access is allowed"]
+    assert said(got["committing_ret"]["7.2"]) == ["func 'bpf_lsm_bprm_committing_creds' doesn't have 3-th argument"]
+
+
+def test_linux_kernel_version_is_libbpfs_debian_patch_level():
+    from analyzer.versions import libbpf_kernel_version
+    banner = ("Linux version 5.10.0-32-amd64 (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 "
+              "20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP Debian 5.10.223-1 (2024-08-10)")
+    assert libbpf_kernel_version("5.10.0-32-amd64", banner) == (5 << 16) + (10 << 8) + 223
+    assert libbpf_kernel_version("5.10.0-32-amd64", None) == (5 << 16) + (10 << 8)
+    assert libbpf_kernel_version("6.18.44-fc", "Linux version 6.18.44-fc (u@h) (gcc 12) #1 SMP") == \
+        (6 << 16) + (18 << 8) + 44
+
+
+@needs_kernels
+def test_bundled_kconfig_kernel_version_uses_the_banner(kernels):
+    from analyzer.rules import externs
+    assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["5.10"]) == (5 << 16) + (10 << 8) + 223
+    assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["6.1"]) == (6 << 16) + (1 << 8) + 192

@@ -15,7 +15,7 @@ from btf.core import find_ksym
 from btf.render import func_proto
 
 from ..findings import Finding
-from ..versions import kernel_version_code
+from ..versions import libbpf_kernel_version
 
 
 @dataclass
@@ -51,7 +51,7 @@ def _find_func(kernel, name, kind):
 def _kconfig_value(name, kernel):
     """libbpf's value for a __kconfig extern on this kernel, or None when it has none."""
     if name == "LINUX_KERNEL_VERSION":
-        return kernel_version_code(kernel.release)
+        return libbpf_kernel_version(kernel.release, getattr(kernel, "version_banner", None))
     if name == "LINUX_HAS_BPF_COOKIE":
         return int("BPF_FUNC_get_attach_cookie" in kernel.helpers)
     if name == "LINUX_HAS_SYSCALL_WRAPPER":

@@ -23,6 +23,7 @@ from .rules import isa as isa_rules
 from .rules import license as license_rules
 from .rules import maps as map_rules
 from .rules import openable as open_rules
+from .rules import preempt_rt as preempt_rt_rules
 from .rules import progtype as progtype_rules
 from .sections import short_attach_type, short_prog_type
 from .versions import at_least
@@ -311,6 +312,8 @@ def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None):
         if f is None and obj is not None:
             # offered to the program type: then the proto's gpl_only (rules/license.py)
             f = license_rules.helper_finding(obj, state.kernel, name, hid, li.line)
+        if f is None:
+            f = preempt_rt_rules.helper_finding(state.kernel, name, hid, li.line)
         if f is not None:
             out.append(f)
     return out

@@ -64,6 +64,9 @@ CODES = {
                         "The helper's bpf_func_proto has gpl_only set and the program's license is not "
                         "GPL-compatible: the verifier says 'cannot call GPL-restricted function from non-GPL "
                         "compatible program' (check_helper_call)."),
+    "PREEMPT_RT_TIMER": (ERROR, "fails to load",
+                         "The kernel is built with CONFIG_PREEMPT_RT and the program calls a bpf_timer helper: "
+                         "the verifier says 'bpf_timer cannot be used for PREEMPT_RT.' (EOPNOTSUPP)."),
     # kfuncs and ksyms
     "KFUNC_MISSING": (ERROR, "fails to load",
                       "A strong (non-weak) kfunc extern is not in the kernel's or modules' BTF: libbpf fails the "

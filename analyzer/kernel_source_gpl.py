@@ -14,7 +14,8 @@ GPL-only when every proto any arm returns for it has gpl_only = true, not GPL-on
 and is left out when the arms disagree (the answer then depends on the program type).
 
 `python3 -m analyzer.kernel_source_gpl TREE...` prints the JSON table analyzer/rules/license.py uses
-(analyzer/rules/gpl_only_helpers.json, with the origin of each tree).
+(analyzer/rules/helper_proto_facts.json, with the origin of each tree), plus the helpers that take a
+struct bpf_timer (`ARG_PTR_TO_TIMER`), which rules/preempt_rt.py uses.
 """
 from __future__ import annotations
 
@@ -61,9 +62,10 @@ def _function_bodies(text: str):
 
 
 def read_tree(tree) -> dict:
-    """{"protos": {name: gpl_only}, "helpers": {BPF_FUNC_x: sorted proto names}}."""
+    """{"protos": {name: gpl_only}, "timer_protos": [names with an ARG_PTR_TO_TIMER argument],
+    "helpers": {BPF_FUNC_x: sorted proto names}}."""
     tree = Path(tree)
-    protos, arms, funcs = {}, {}, {}
+    protos, arms, funcs, timer = {}, {}, {}, set()
     texts = []
     for path in _c_files(tree):
         try:
@@ -77,6 +79,8 @@ def read_tree(tree) -> dict:
         for m in PROTO_INIT.finditer(text):
             g = GPL_FIELD.search(m.group(2))
             protos[m.group(1)] = bool(g) and g.group(1) in ("true", "1")
+            if re.search(r"\.arg\d_type\s*=\s*ARG_PTR_TO_TIMER\b", m.group(2)):
+                timer.add(m.group(1))
         funcs.update(_function_bodies(text))
     # a function returning a proto without taking the helper id (bpf_get_trace_printk_proto(void)):
     # the protos it can return
@@ -103,12 +107,19 @@ def read_tree(tree) -> dict:
             for lab in labels[:-1]:
                 if last in arms:
                     arms.setdefault(lab, set()).update(arms[last])
-    return {"protos": protos, "helpers": {h: sorted(v) for h, v in sorted(arms.items())}}
+    return {"protos": protos, "timer_protos": sorted(timer),
+            "helpers": {h: sorted(v) for h, v in sorted(arms.items())}}
 
 
-def gpl_table(tree) -> dict:
+def timer_helpers(r) -> list:
+    """Helpers any of whose protos takes a struct bpf_timer (ARG_PTR_TO_TIMER): the verifier's
+    process_timer_func refuses them on PREEMPT_RT kernels."""
+    return sorted(h for h, names in r["helpers"].items() if set(names) & set(r["timer_protos"]))
+
+
+def gpl_table(tree, r=None) -> dict:
     """BPF_FUNC_x -> True (every proto it maps to is gpl_only) / False (none is); mixed ones left out."""
-    r = read_tree(tree)
+    r = r or read_tree(tree)
     out = {}
     for helper, names in r["helpers"].items():
         vals = {r["protos"][n] for n in names}
@@ -123,10 +134,12 @@ def main(argv):
     for spec in argv:
         tree, _, origin = spec.partition("=")
         version = tree_version(Path(tree))
-        table = gpl_table(tree)
+        r = read_tree(tree)
+        table = gpl_table(tree, r)
         doc[version] = {"origin": origin or str(tree),
                         "gpl_only": sorted(h for h, v in table.items() if v),
-                        "not_gpl_only": sorted(h for h, v in table.items() if not v)}
+                        "not_gpl_only": sorted(h for h, v in table.items() if not v),
+                        "timer_arg": timer_helpers(r)}
     json.dump(doc, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

@@ -211,3 +211,19 @@ def test_bundled_kconfig_kernel_version_uses_the_banner(kernels):
     from analyzer.rules import externs
     assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["5.10"]) == (5 << 16) + (10 << 8) + 223
     assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["6.1"]) == (6 << 16) + (1 << 8) + 192
+
+
+# ---------------------------------------------------------------- PREEMPT_RT
+@needs_kernels
+def test_timer_helpers_refused_only_on_preempt_rt(kernels):
+    import copy
+    got = rows("loadtime/timer_rt.bpf.o", kernels)["arm_timer"]
+    assert all(got[v].verdict == "loads" for v in ("6.1", "6.12", "7.2"))
+    rt = copy.copy(kernels["6.12"])           # the -rt flavour differs (for this rule) by its config
+    rt.config = dict(rt.config, CONFIG_PREEMPT_RT="y")
+    (obj,), _ = load_objects([os.path.join(PROGS, "loadtime/timer_rt.bpf.o")])
+    (r,) = check_objects([obj], [rt])
+    assert r.verdict == "fails"
+    assert sorted(f.detail["helper"] for f in errors(r)) == [
+        "BPF_FUNC_timer_init", "BPF_FUNC_timer_set_callback", "BPF_FUNC_timer_start"]
+    assert {f.code for f in errors(r)} == {"PREEMPT_RT_TIMER"}

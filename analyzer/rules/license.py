@@ -17,7 +17,7 @@ kernel/trace/bpf_trace.c, net/core/filter.c, kernel/bpf/stackmap.c, drivers/medi
 BTF does not carry it and the bundled snapshots have no symbol table to read the protos from
 `.rodata`, so the facts are a versioned table derived from the Debian linux-source trees
 (analyzer/kernel_source_gpl.py over linux-source-5.10 5.10.223-1, 6.1 6.1.192-2, 6.12 6.12.107-1,
-7.2 7.2.13-1; origins recorded in gpl_only_helpers.json). A helper whose get_func_proto arms return
+7.2 7.2.13-1; origins recorded in helper_proto_facts.json). A helper whose get_func_proto arms return
 protos that disagree (bpf_get_stackid: gpl_only except the perf_event variant; bpf_get_func_ip:
 kprobe_multi/uprobe_multi variants are not) is not in the table and not judged. A kernel is judged
 by the table of the newest tree not newer than its major.minor (6.18 by 6.12's); a kernel older than
@@ -30,7 +30,7 @@ from functools import lru_cache
 from ..findings import Finding
 from ..versions import newest_not_after
 
-TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpl_only_helpers.json")
+TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helper_proto_facts.json")
 
 
 @lru_cache(maxsize=1)

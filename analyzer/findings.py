@@ -37,6 +37,14 @@ CODES = {
                                "A sleepable LSM program (lsm.s/) attaches to a hook outside the kernel's "
                                "sleepable_lsm_hooks set (5.10 allows only bprm_committed_creds): the verifier says "
                                "'bpf_lsm_X is not sleepable'."),
+    "FMOD_RET_NOT_MODIFIABLE": (ERROR, "fails to load",
+                                "fmod_ret may modify only error-injectable functions, security_* functions and "
+                                "fmod_ret sets; on a kernel without CONFIG_FUNCTION_ERROR_INJECTION the verifier "
+                                "says 'X() is not modifiable' for anything else."),
+    "TRACING_NOT_SLEEPABLE": (ERROR, "fails to load",
+                              "A sleepable fentry/fexit/fmod_ret program needs an error-injectable target (or, in "
+                              "newer kernels, a syscall entry or KF_SLEEPABLE fmod_ret set entry): 'X is not "
+                              "sleepable'."),
     "LSM_HOOK_DISABLED": (ERROR, "fails to load",
                           "The LSM hook is in the kernel's bpf_lsm_disabled_hooks set (6.8+): 'attach_btf_id ... "
                           "points to disabled hook'."),

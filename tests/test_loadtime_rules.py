@@ -227,3 +227,39 @@ def test_timer_helpers_refused_only_on_preempt_rt(kernels):
     assert sorted(f.detail["helper"] for f in errors(r)) == [
         "BPF_FUNC_timer_init", "BPF_FUNC_timer_set_callback", "BPF_FUNC_timer_start"]
     assert {f.code for f in errors(r)} == {"PREEMPT_RT_TIMER"}
+
+
+# ---------------------------------------------------------------- fmod_ret / sleepable tracing policy
+@needs_kernels
+def test_fmod_ret_without_error_injection(kernels):
+    got = rows("loadtime/fmod_ret_policy.bpf.o", kernels)
+    assert all(r.verdict == "loads" for r in got["deny_nothing"].values())           # security_*
+    for v in ("5.10", "6.1", "6.12"):
+        assert [f.code for f in errors(got["keep_unlink"][v])] == ["FMOD_RET_NOT_MODIFIABLE"]
+        assert [f.code for f in errors(got["sleepy_open"][v])] == ["TRACING_NOT_SLEEPABLE"]
+    assert [f.code for f in errors(got["keep_unlink"]["7.2"])] == ["ATTACH_TARGET_MISSING"]
+
+
+def test_fmod_ret_policy_needs_the_config_and_knows_the_fmodret_sets():
+    import types
+    from analyzer.rules import attach_policy as ap
+
+    class Btf:
+        def find(self, name, kind=None):
+            return 1
+
+    def kernel(release, fei):
+        return types.SimpleNamespace(release=release, btf=Btf(),
+                                     config={} if fei is None else {"CONFIG_FUNCTION_ERROR_INJECTION": fei})
+
+    def info(target, sleepable=False, at="BPF_MODIFY_RETURN"):
+        return types.SimpleNamespace(prog_type="BPF_PROG_TYPE_TRACING", attach_target=target, attach_type=at,
+                                     sleepable=sleepable, section="fmod_ret/" + target)
+    assert ap.check(None, info("do_unlinkat"), kernel("6.12.107", "y")) == []     # error-injection list: not read
+    assert ap.check(None, info("do_unlinkat"), kernel("6.12.107", None)) == []
+    assert [f.code for f in ap.check(None, info("do_unlinkat"), kernel("6.12.107", "n"))] == ["FMOD_RET_NOT_MODIFIABLE"]
+    assert ap.check(None, info("bpf_modify_return_test"), kernel("6.12.107", "n")) == []   # fmodret set (6.2+)
+    assert ap.check(None, info("bpf_modify_return_test"), kernel("6.1.192", "n")) != []
+    assert ap.check(None, info("__x64_sys_openat"), kernel("7.2.13", "n")) == []           # has_arch_syscall_prefix
+    assert ap.check(None, info("__x64_sys_openat"), kernel("6.12.107", "n")) != []
+    assert ap.check(None, info("bpf_fentry_test1", True, "BPF_TRACE_FENTRY"), kernel("6.12.107", "n")) == []

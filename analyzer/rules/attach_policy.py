@@ -2,7 +2,7 @@
 
 The kernel keeps these as BTF id sets (`.BTF_ids`) filled by BTF_SET_START/BTF_ID/BTF_SET_END in
 the source, so they are code, not BTF; the facts are read from the Debian linux-source trees by
-analyzer/kernel_source_lsm.py (analyzer/rules/lsm_hook_sets.json, origins recorded) and a kernel is
+analyzer/kernel_source_lsm.py (analyzer/rules/attach_policy_sets.json, origins recorded) and a kernel is
 judged by the newest tree not newer than it. Source references ([KS] Debian linux-source 5.10.223,
 6.1.192, 6.12.107, 7.2.13):
 * sleepable: kernel/bpf/verifier.c check_attach_btf_id (5.10) / bpf_check_attach_target ->
@@ -17,9 +17,18 @@ judged by the newest tree not newer than it. Source references ([KS] Debian linu
 * disabled: bpf_lsm_verify_prog (6.8+, and backported to 6.1 stable between 6.1.176 and 6.1.192: the
   trees read are the bundled images' own versions, which matters here): `btf_id_set_contains(
   &bpf_lsm_disabled_hooks, btf_id)` -> "attach_btf_id %u points to disabled hook %s", -EINVAL.
+* fmod_ret and sleepable fentry/fexit/fmod_ret (kernel/bpf/verifier.c check_attach_modify_return,
+  check_attach_sleepable, btf_id_allow_sleepable): with CONFIG_FUNCTION_ERROR_INJECTION unset (every
+  bundled Debian build) within_error_injection_list() is false, so fmod_ret attaches only to
+  `security_*` functions, to functions of a register_btf_fmodret_id_set() set (6.2+), and, where the
+  tree has has_arch_syscall_prefix() (7.2 here), to `__x64_*` syscall entries: else "%s() is not
+  modifiable", -EINVAL. A sleepable TRACING program needs the same syscall prefix or an fmodret set
+  entry with KF_SLEEPABLE (6.12, 7.2; 5.10 and 6.1: only the error-injection list): else "%s is not
+  sleepable" (the sleepable check replaces the fmod_ret one: `if (sleepable) ... else if
+  (MODIFY_RETURN)`). With CONFIG_FUNCTION_ERROR_INJECTION=y (or no config) the error-injection list
+  (ALLOW_ERROR_INJECTION in the source) would decide; it is not read, and such kernels are not judged.
 Entries inside `#ifdef CONFIG_X` count only when the kernel's config has X (y/m); when the snapshot's
-config does not mention X the entry counts (Debian builds set them). Sleepable fentry/fexit
-(error-injection list, btf_non_sleepable_error_inject) and the fmod_ret allow list are not modelled.
+config does not mention X the entry counts (Debian builds set them).
 """
 import json
 import os
@@ -28,7 +37,7 @@ from functools import lru_cache
 from ..findings import Finding
 from ..versions import newest_not_after, parse_release
 
-TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsm_hook_sets.json")
+TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attach_policy_sets.json")
 LSM_PREFIX = "bpf_lsm_"
 
 
@@ -68,6 +77,8 @@ def first_sleepable(func):
 
 
 def check(obj, info, kernel):
+    if info.prog_type == "BPF_PROG_TYPE_TRACING" and info.attach_target:
+        return _check_tracing(info, kernel)
     if info.prog_type != "BPF_PROG_TYPE_LSM" or not info.attach_target:
         return []
     func = LSM_PREFIX + info.attach_target
@@ -100,3 +111,42 @@ def check(obj, info, kernel):
                            hint="this hook cannot take BPF programs; attach to another hook",
                            detail={"hook": func, "facts": origin}))
     return out
+
+
+def _check_tracing(info, kernel):
+    at = info.attach_type
+    if at not in ("BPF_TRACE_FENTRY", "BPF_TRACE_FEXIT", "BPF_MODIFY_RETURN") or ":" in info.attach_target:
+        return []
+    func = info.attach_target
+    if not kernel.btf.find(func):
+        return []
+    config = getattr(kernel, "config", None) or {}
+    if config.get("CONFIG_FUNCTION_ERROR_INJECTION") != "n":
+        return []                   # the error-injection list decides: not read
+    ver, t = newest_not_after(_tables(), kernel.release)
+    if t is None:
+        return []
+    fmodret = {n: flags for n, flags in t.get("fmodret", [])}
+    syscall = t.get("syscall_prefix") and func.startswith("__x64_")
+    origin = t["origin"]
+    if info.sleepable:
+        if syscall or "KF_SLEEPABLE" in fmodret.get(func, ()):
+            return []
+        return [Finding("TRACING_NOT_SLEEPABLE", f"'{info.section}' is sleepable but {func} is not error-injectable "
+                        f"on kernel {kernel.release} (CONFIG_FUNCTION_ERROR_INJECTION is not set; per {origin}): the "
+                        f"verifier says '{func} is not sleepable'",
+                        hint="use the non-sleepable section (fentry/, fexit/, fmod_ret/) or a kernel built with "
+                             "CONFIG_FUNCTION_ERROR_INJECTION where the function is ALLOW_ERROR_INJECTION",
+                        detail={"target": func, "facts": origin})]
+    if at != "BPF_MODIFY_RETURN":
+        return []
+    if func.startswith("security_") or syscall or func in fmodret:
+        return []
+    return [Finding("FMOD_RET_NOT_MODIFIABLE", f"fmod_ret on {func}: kernel {kernel.release} has no error injection "
+                    f"(CONFIG_FUNCTION_ERROR_INJECTION is not set), so only security_* functions"
+                    f"{', __x64_* syscalls' if t.get('syscall_prefix') else ''} and fmod_ret sets may be modified "
+                    f"(per {origin}): the verifier says '{func}() is not modifiable'",
+                    hint="attach fmod_ret to a security_* hook (or use an LSM program), or use fexit to observe "
+                         "the return value without changing it",
+                    detail={"target": func, "facts": origin})]
+

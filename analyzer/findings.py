@@ -149,6 +149,10 @@ CODES = {
     "MAP_MAX_ENTRIES_UNSET": (INFO, "needs the loader",
                               "max_entries is 0: the loader must set it before load (libbpf refuses 0 for most "
                               "map types)."),
+    "MAP_INNER_UNSET": (UNKNOWN, "needs the loader",
+                        "A map-in-map without an inner map definition: its loader must set the inner map "
+                        "(bpf_map__set_inner_map_fd) before load, else map creation fails (the kernel needs "
+                        "inner_map_fd). A run-time input: neither loads nor fails offline."),
     "LEGACY_MAPS": (ERROR, "fails to load",
                     "The object uses the legacy SEC(\"maps\") map definitions, which libbpf ≥ 1.0 refuses."),
     # ISA

@@ -263,3 +263,15 @@ def test_fmod_ret_policy_needs_the_config_and_knows_the_fmodret_sets():
     assert ap.check(None, info("__x64_sys_openat"), kernel("7.2.13", "n")) == []           # has_arch_syscall_prefix
     assert ap.check(None, info("__x64_sys_openat"), kernel("6.12.107", "n")) != []
     assert ap.check(None, info("bpf_fentry_test1", True, "BPF_TRACE_FENTRY"), kernel("6.12.107", "n")) == []
+
+
+# ---------------------------------------------------------------- run-time inputs
+@needs_kernels
+def test_map_in_map_without_inner_needs_the_loader(kernels):
+    (row,) = rows("loadtime/map_in_map_no_inner.bpf.o", kernels).values()
+    for r in row.values():
+        assert r.verdict == "unknown"
+        assert [f.code for f in r.findings if f.severity == "unknown"] == ["MAP_INNER_UNSET"]
+    # the same map with its inner definition loads
+    (row,) = rows("loadtime/map_in_map_inner.bpf.o", kernels).values()
+    assert all(r.verdict == "loads" for r in row.values())

@@ -455,6 +455,7 @@ class _Reader:
                 continue
             t = f.type.get_canonical()
             if f.spelling == "values" and t.kind in (TK.INCOMPLETEARRAY, TK.CONSTANTARRAY):
+                m.value_size = 4        # libbpf parse_btf_map_def: `values` makes the value a 4-byte fd/id
                 inner = t.element_type.get_pointee()
                 if inner.kind == TK.RECORD:
                     m.inner = self._map(c, inner, name=f"{m.name}.inner")

@@ -275,3 +275,56 @@ def test_map_in_map_without_inner_needs_the_loader(kernels):
     # the same map with its inner definition loads
     (row,) = rows("loadtime/map_in_map_inner.bpf.o", kernels).values()
     assert all(r.verdict == "loads" for r in row.values())
+
+
+# ---------------------------------------------------------------- the real loads behind these rules
+RESULTS = os.path.join(ROOT, "bench", "agreement", "results")
+# what the real log says for each finding code (the kernel's / libbpf's own words)
+SAID = {"OBJECT_OPEN_FAILED": r"bad map relo against", "HELPER_GPL_ONLY": r"cannot call GPL-restricted function",
+        "CTX_ACCESS_INVALID": r"invalid bpf_context access off=\d+ size=\d+",
+        "BTF_ARG_ACCESS_INVALID": r"doesn't have \d+-th argument|Only pointer access is allowed",
+        "LSM_HOOK_NOT_SLEEPABLE": r"is not sleepable", "TRACING_NOT_SLEEPABLE": r"is not sleepable",
+        "LSM_HOOK_DISABLED": r"points to disabled hook", "LSM_NOT_GPL": r"LSM programs must have a GPL",
+        "FMOD_RET_NOT_MODIFIABLE": r"\(\) is not modifiable", "PREEMPT_RT_TIMER": r"bpf_timer cannot be used for PREEMPT_RT",
+        "ATTACH_TARGET_MISSING": r"failed to find kernel BTF type ID", "MAP_INNER_UNSET": r"failed to create",
+        "ISA_UNSUPPORTED": r".", "HELPER_UNKNOWN": r"."}
+
+
+@needs_kernels
+def test_real_loads_of_the_loadtime_corpus_agree_with_check():
+    import glob
+    import hashlib
+    import json
+    import re
+    snaps = {"5.10.0-32-amd64": "5.10", "6.1.0-56-amd64": "6.1", "6.12.107+deb13-amd64": "6.12",
+             "7.2.13+deb14-amd64": "7.2",
+             "6.12.107+deb13-rt-amd64": os.path.join(RESULTS, "6.12.107+deb13-rt-amd64.bpfk")}
+    checked = 0
+    for path in sorted(glob.glob(os.path.join(RESULTS, "*.jsonl"))):
+        release = os.path.basename(path)[:-len(".jsonl")].replace(".fixup-maps", "")
+        if release not in snaps:
+            continue
+        recs = [json.loads(line) for line in open(path)]
+        recs = [r for r in recs if "/loadtime/" in (r.get("object") or "")]
+        if not recs:
+            continue
+        kernel = resolve_kernel(snaps[release])
+        by_obj = {}
+        for r in recs:
+            by_obj.setdefault(r["object"], []).append(r)
+        for obj_path, rs in by_obj.items():
+            local = os.path.join(PROGS, "loadtime", os.path.basename(obj_path))
+            assert hashlib.sha256(open(local, "rb").read()).hexdigest() == rs[0]["sha256"], \
+                f"{release}: result for {local} is stale"
+            objs, _ = load_objects([local])
+            ours = {r.program: r for r in check_objects(objs, [kernel])}
+            for rec in rs:
+                progs = [rec["program"]] if rec["program"] else list(ours)
+                for p in progs:
+                    r = ours[p]
+                    assert (r.verdict == "loads") == rec["loaded"] or r.verdict == "unknown", (release, p)
+                    if not rec["loaded"]:
+                        codes = [f.code for f in r.findings if f.severity in ("error", "unknown")]
+                        assert any(re.search(SAID[c], rec.get("log") or "") for c in codes), (release, p, codes)
+                    checked += 1
+    assert checked >= 100         # 19 programs x 4 Debian kernels x 2 modes, + RT

@@ -3,8 +3,8 @@ sources in tests/data/source_facts_excerpt.json (its "provenance" cites each fil
 import json
 import os
 
-from analyzer.facts import KernelFacts
-from analyzer.kernels import resolve_kernel
+from analyzer.kernel.facts import KernelFacts
+from analyzer.kernel.snapshot import resolve_kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 with open(os.path.join(ROOT, "tests", "data", "source_facts_excerpt.json")) as _f:

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from analyzer.audit import SCHEMA, audit
-from analyzer.engine import check_objects
-from analyzer.kernels import bundled_kernels, resolve_kernel
-from analyzer.objects import load_objects
+from analyzer.views.audit import SCHEMA, audit
+from analyzer.check.engine import check_objects
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+from analyzer.objects.model import load_objects
 from reports import audit_html, audit_json, audit_markdown, audit_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,7 +91,7 @@ def test_guards_come_from_check(doc, objects, kernels):
 
 
 def test_hook_changes_from_kernel_facts(objects):
-    from analyzer.facts import KernelFacts
+    from analyzer.kernel.facts import KernelFacts
     old, new = resolve_kernel("6.12"), resolve_kernel("7.2")      # fresh copies: facts set here only
     old.set_facts(KernelFacts(origin="source", kfunc_prog_types={
         "bpf_task_acquire": ["BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_TRACING"]}))
@@ -100,7 +100,7 @@ def test_hook_changes_from_kernel_facts(objects):
     r = row(d, "bpf_task_acquire")
     assert r["per_kernel"][old.id]["hooks"] == ["BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_TRACING"]
     (h,) = [c for c in r["changes"] if c["change"] == "hooks"]
-    assert h["breaking"] is True and "lsm" in h["detail"]          # from analyzer.diff's timeline
+    assert h["breaking"] is True and "lsm" in h["detail"]          # from analyzer.views.diff's timeline
     assert "callable from tracing [source]" in audit_text.render(d)
     assert "hooks" in audit_html.render(d) and "callable from" in audit_markdown.render(d)
     assert not [c for c in row(d, "bpf_task_release")["changes"] if c["change"] == "hooks"]
@@ -130,6 +130,6 @@ def test_renderers_escape_input(doc):
 def test_cli_bad_input(tmp_path):
     bad = tmp_path / "x.bpf.o"
     bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + (1).to_bytes(2, "little") + (247).to_bytes(2, "little"))
-    r = subprocess.run([sys.executable, "-m", "analyzer.cli", "audit", str(bad), "-k", "6.1", "-q"],
+    r = subprocess.run([sys.executable, "-m", "analyzer.cli.main", "audit", str(bad), "-k", "6.1", "-q"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and str(bad) in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from analyzer import cli
+from analyzer.cli import main as cli
 from btf import kinds as K
 from btf.builder import BtfBuilder
 from btf.reader import Btf
@@ -45,7 +45,7 @@ def sample(tmp_path):
 def only_this_command(monkeypatch):
     """Run the real cli.main() with just this subcommand registered, so commands other
     developers are still building in this tree cannot break these tests."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("analyzer.commands.btfdump",))
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("analyzer.cli.commands.btfdump",))
 
 
 def run(capsys, *argv):

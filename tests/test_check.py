@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from analyzer.engine import check_objects
-from analyzer.kernels import bundled_kernels, resolve_kernel
-from analyzer.objects import load_objects
+from analyzer.check.engine import check_objects
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+from analyzer.objects.model import load_objects
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGS = os.path.join(ROOT, "corpus", "programs")

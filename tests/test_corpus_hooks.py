@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from analyzer.objects import load_object
+from analyzer.objects.model import load_object
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOOKS = os.path.join(ROOT, "corpus", "programs", "hooks")

@@ -1,4 +1,4 @@
-"""analyzer.diff: kernel-to-kernel changes and kfunc timelines.
+"""analyzer.views.diff: kernel-to-kernel changes and kfunc timelines.
 
 Real-data tests run over the bundled Debian snapshots (5.10, 6.1, 6.12, 7.2); every change asserted
 here was first read off those snapshots (`kernel show X --json`, diff of the kfunc inventories).
@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from analyzer import diff as D
-from analyzer.kernels import Kfunc, KernelSnapshot
+from analyzer.views import diff as D
+from analyzer.kernel.snapshot import Kfunc, KernelSnapshot
 from btf import kinds as K
 from btf.builder import BtfBuilder
 from btf.btf_ids import KF_FLAGS
@@ -23,7 +23,7 @@ real = pytest.mark.skipif(len(BUNDLED) < 4, reason="needs the 4 bundled kernel s
 
 @pytest.fixture(scope="module")
 def ks():
-    from analyzer.kernels import resolve_kernel
+    from analyzer.kernel.snapshot import resolve_kernel
     return {v: resolve_kernel(v) for v in ("5.10", "6.1", "6.12", "7.2")}
 
 

@@ -5,8 +5,8 @@ Facts come from tests/data/source_facts_excerpt.json, a hand excerpt of Debian's
 """
 import pytest
 
-from analyzer import diff as D
-from analyzer.kernels import bundled_kernels
+from analyzer.views import diff as D
+from analyzer.kernel.snapshot import bundled_kernels
 from tests.facts_helpers import bare, kernel_with_facts as with_facts
 
 pytestmark = pytest.mark.skipif(len(bundled_kernels()) < 4, reason="bundled kernel snapshots missing")

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from analyzer import embedded as E
+from analyzer.objects import embedded as E
 from btf.errors import InputError
 
 DEBS = "/tmp/debs"

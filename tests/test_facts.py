@@ -1,8 +1,8 @@
 """Facts model: origins, merge (probe wins, differences recorded), snapshot round trip."""
 import pytest
 
-from analyzer.facts import KernelFacts, merged, ALL_PROG_TYPES
-from analyzer import kernels
+from analyzer.kernel.facts import KernelFacts, merged, ALL_PROG_TYPES
+from analyzer.kernel import snapshot as kernels
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "kernels"

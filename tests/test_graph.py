@@ -8,11 +8,11 @@ import sys
 import networkx as nx
 import pytest
 
-from analyzer.engine import check_objects
-from analyzer.graph import (NODE_TYPES, RELATIONS, build_graph, node_id, package_of, to_dot, to_graphml, to_json,
+from analyzer.check.engine import check_objects
+from analyzer.views.graph import (NODE_TYPES, RELATIONS, build_graph, node_id, package_of, to_dot, to_graphml, to_json,
                             who_uses)
-from analyzer.kernels import bundled_kernels, resolve_kernel
-from analyzer.objects import load_objects
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+from analyzer.objects.model import load_objects
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGS = os.path.join(ROOT, "corpus", "programs")
@@ -185,7 +185,7 @@ def test_who_uses(graph):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "analyzer.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "analyzer.cli.main", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_cli(tmp_path, kernels):

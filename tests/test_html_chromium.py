@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from analyzer.kernels import bundled_kernels
+from analyzer.kernel.snapshot import bundled_kernels
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNGUARDED = "corpus/programs/tracing/tp_state_unguarded.bpf.o"

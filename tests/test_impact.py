@@ -15,11 +15,11 @@ import sys
 
 import pytest
 
-from analyzer.engine import check_objects
-from analyzer.impact import impact
-from analyzer.kernels import bundled_kernels, resolve_kernel
-from analyzer.objects import load_objects
-from analyzer.sections import parse_prog_type_overrides
+from analyzer.check.engine import check_objects
+from analyzer.views.impact import impact
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+from analyzer.objects.model import load_objects
+from analyzer.objects.sections import parse_prog_type_overrides
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGS = os.path.join(ROOT, "corpus", "programs")
@@ -95,7 +95,7 @@ def test_changed_prototype_breaks_nobody_as_check_says(objects, kernels, verdict
 def test_renamed_core_field(objects, kernels, verdicts):
     """task_struct.state became __state in 5.14: the program reading 'state' (as the ___pre514
     flavor) guards it, so check and impact agree that nothing breaks 5.10 -> 6.1 through it."""
-    from analyzer.graph import build_graph, who_uses
+    from analyzer.views.graph import build_graph, who_uses
     old, new = kernels["5.10"], kernels["6.1"]
     g = build_graph(objects, [old, new], changes=True)
     users = {(r["object"], r["program"]) for r in who_uses(g, "task_struct.state")}
@@ -109,11 +109,11 @@ def test_renamed_core_field(objects, kernels, verdicts):
 
 def test_cli_exit_codes(tmp_path):
     obj = os.path.join(PROGS, "kfuncs/vanished_test_kfunc.bpf.o")
-    r = subprocess.run([sys.executable, "-m", "analyzer.cli", "impact", "--kfunc", "bpf_kfunc_call_test1",
+    r = subprocess.run([sys.executable, "-m", "analyzer.cli.main", "impact", "--kfunc", "bpf_kfunc_call_test1",
                         "--kernel", "6.12", obj, "--format", "json", "-q"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 1, r.stderr
     doc = json.loads(r.stdout)
     assert doc["schema"] == "bpfstab.impact/1" and doc["old"]["release"].startswith("6.1.")
-    r = subprocess.run([sys.executable, "-m", "analyzer.cli", "impact", "--kfunc", "x", obj, "-q"],
+    r = subprocess.run([sys.executable, "-m", "analyzer.cli.main", "impact", "--kfunc", "x", obj, "-q"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "--kernel" in r.stderr and "Traceback" not in r.stderr

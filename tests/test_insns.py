@@ -3,8 +3,8 @@ import struct
 
 import pytest
 
-from analyzer import insns as I
-from analyzer.helpers import HELPER_NAMES, helper_name
+from analyzer.objects import insns as I
+from analyzer.objects.helpers import HELPER_NAMES, helper_name
 
 
 def enc(code, dst=0, src=0, off=0, imm=0, bo="little"):

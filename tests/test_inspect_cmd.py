@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from analyzer.cli import main
+from analyzer.cli.main import main
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "objects")
 KITCHEN = os.path.join(DATA, "kitchen.bpf.o")

@@ -1,4 +1,4 @@
-"""Kernel source -> snapshot facts (analyzer.kernel_source): a synthetic mini tree exercising each construct
+"""Kernel source -> snapshot facts (analyzer.kernel.source): a synthetic mini tree exercising each construct
 (tests/data/ksrc), the CLI, and the facts attached to the bundled snapshots (no /tmp/src needed)."""
 import json
 import os
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import kernel_source as ks
-from analyzer import kernels
-from analyzer.facts import ALL_PROG_TYPES, KernelFacts
+from analyzer.kernel import source as ks
+from analyzer.kernel import snapshot as kernels
+from analyzer.kernel.facts import ALL_PROG_TYPES, KernelFacts
 from btf.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,7 +374,7 @@ def _real_loads(release):
 def test_bundled_facts_never_refuse_what_really_loaded(version):
     """Upper bound: every helper and kfunc of a corpus program that really loaded on the Debian kernel
     (bench/agreement/results, qemu) is offered to its program type by the source facts."""
-    from analyzer import objects
+    from analyzer.objects import model as objects
     snap, kf = _bundled(version)
     m = snap.merged_facts
     models, checked, refused = {}, 0, []
@@ -422,7 +422,7 @@ def test_bundled_get_current_pid_tgid_from_xdp(version, offered):
 
 def test_included_c_reads_spaced_directives():
     """6.12's kernel/sched/build_policy.c writes `# include "ext.c"` inside #ifdef CONFIG_SCHED_CLASS_EXT."""
-    from analyzer.kernel_source import _included_c
+    from analyzer.kernel.source import _included_c
     src = b'#include "idle.c"\n#ifdef CONFIG_SCHED_CLASS_EXT\n# include "ext.c"\n#endif\n#include "sched.h"\n#  include <x.c>\n'
     assert _included_c(src) == ["idle.c", "ext.c"]
 

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from analyzer import kernels as KK
+from analyzer.kernel import snapshot as KK
 from btf import kinds as K
 from btf.builder import BtfBuilder
 from btf.errors import InputError
@@ -236,7 +236,7 @@ def _bundle(tmp_path, monkeypatch, synth, releases):
         snap = KK.import_kernel(str(p))
         snap.release = rel
         KK.save_snapshot(snap, d / f"{stem}.bpfk")
-    monkeypatch.setattr(KK, "BUNDLED_DIR", d)
+    monkeypatch.setattr(KK, "BUNDLED_PLACES", (d,))
     return d
 
 
@@ -266,7 +266,7 @@ def test_resolve_names_versions_and_errors(tmp_path, monkeypatch, synth):
 
 def test_import_on_the_fly_is_cached(synth, tmp_path, monkeypatch):
     p, _, _ = synth
-    monkeypatch.setattr(KK, "BUNDLED_DIR", tmp_path / "none")
+    monkeypatch.setattr(KK, "BUNDLED_PLACES", (tmp_path / "none",))
     assert KK.cached_kernels() == []
     first = KK.resolve_kernel(str(p), quiet=True)
     cached = KK.cached_kernels()
@@ -282,8 +282,19 @@ def test_import_on_the_fly_is_cached(synth, tmp_path, monkeypatch):
     assert sorted(x.name for x in p.parent.iterdir()) == sorted(["synth.btf", "config", "cache"])
 
 
+def test_no_bundled_kernels_is_an_error_not_fewer_kernels(tmp_path, monkeypatch):
+    """A broken install (no snapshots where the package data should be) must not silently check only
+    the running kernel."""
+    monkeypatch.setattr(KK, "BUNDLED_PLACES", (tmp_path / "none", tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    assert KK.bundled_kernels() == [] and KK.bundled_dir() is None
+    for specs in (["all"], []):
+        with pytest.raises(InputError, match="no bundled kernel snapshots in this installation"):
+            KK.resolve_kernels(specs, quiet=True)
+
+
 def test_resolve_rejects_bad_inputs(tmp_path, monkeypatch):
-    monkeypatch.setattr(KK, "BUNDLED_DIR", tmp_path / "none")
+    monkeypatch.setattr(KK, "BUNDLED_PLACES", (tmp_path / "none",))
     g = tmp_path / "garbage.bin"
     g.write_bytes(os.urandom(4096))
     with pytest.raises(InputError):

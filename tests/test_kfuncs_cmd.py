@@ -68,7 +68,7 @@ def test_kfuncs_command():
     assert by["bpf_stream_vprintk"]["flag_names"] == ["KF_IMPLICIT_ARGS"]
     assert by["bpf_task_acquire"]["proto"] == "struct task_struct *bpf_task_acquire(struct task_struct *p)"
     # the program-types column is exactly what the snapshot's kernel facts say (None: no fact)
-    from analyzer.kernels import resolve_kernel
+    from analyzer.kernel.snapshot import resolve_kernel
     facts = resolve_kernel("7.2").merged_facts
     for name in ("bpf_task_acquire", "bpf_stream_vprintk"):
         hooks, origin = facts.kfunc_prog_type_list(name)

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from analyzer import objects as O
-from analyzer.objects import essential_name, load_object, load_objects
+from analyzer.objects import model as O
+from analyzer.objects.model import essential_name, load_object, load_objects
 from btf.errors import InputError
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "objects")
@@ -166,7 +166,7 @@ def test_legacy_object(fn):
 
 
 def test_map_type_table():
-    from analyzer.maps import MAP_TYPES, map_type_name
+    from analyzer.objects.maps import MAP_TYPES, map_type_name
     assert map_type_name(1) == "BPF_MAP_TYPE_HASH" and map_type_name(33) == "BPF_MAP_TYPE_ARENA"
     assert map_type_name(34) == "BPF_MAP_TYPE_INSN_ARRAY" and map_type_name(35) == 35
     assert len(MAP_TYPES) == 35
@@ -270,7 +270,7 @@ def _libbpf():
 
 
 def test_programs_match_libbpf():
-    from analyzer.sections import PROG_TYPES
+    from analyzer.objects.sections import PROG_TYPES
     lib = _libbpf()
     path = os.path.join(DATA, "kitchen.bpf.o")
     _read("kitchen.bpf.o")

@@ -18,8 +18,8 @@ import sys
 
 import pytest
 
-from analyzer import probe as P
-from analyzer.insns import decode
+from analyzer.kernel import probe as P
+from analyzer.objects.insns import decode
 
 BUNDLED_612 = "debian-6.12.107+deb13-amd64"
 
@@ -122,7 +122,7 @@ def test_map_recipes():
 # ------------------------------------------------------------------------------ pure: load variants
 @pytest.fixture(scope="module")
 def snap612():
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     return kernels.resolve_kernel(BUNDLED_612)
 
 
@@ -153,7 +153,7 @@ def test_variants_follow_section_table_and_kernel_enums(snap612):
 
 
 def test_variants_skip_attach_types_the_kernel_lacks():
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     old = kernels.resolve_kernel("debian-5.10.0-32-amd64")
     v = P.candidate_variants(old)
     attach = {x.attach_type for alts in v["BPF_PROG_TYPE_SCHED_CLS"] for x in alts}
@@ -245,7 +245,7 @@ def test_prober_reading_of_verifier_answers(snap612):
 # ------------------------------------------------------------------------------ command: bad input
 def _cli(argv):
     """`bpfstab kernel probe ...` through the real CLI (its wiring and its error handling)."""
-    from analyzer.cli import main
+    from analyzer.cli.main import main
     return main(argv)
 
 
@@ -263,7 +263,7 @@ def test_bad_only_is_one_line_exit_2(capsys):
 
 
 def test_parse_only_keeps_canonical_order():
-    from analyzer.commands.kernel_probe import parse_only
+    from analyzer.cli.commands.kernel_probe import parse_only
     assert parse_only("kfuncs, prog-types") == ("prog-types", "kfuncs")
     assert parse_only(None) == P.CATEGORIES
 
@@ -274,7 +274,7 @@ def _bpf_or_skip():
         pytest.skip("bpf() needs Linux")
     if os.geteuid() != 0:
         pytest.skip("kernel probing needs root")
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     if not kernels.running_available():
         pytest.skip(f"{kernels.RUNNING_BTF} not readable")
     try:
@@ -287,7 +287,7 @@ def _bpf_or_skip():
 def running():
     """(snapshot, prober after the prog-type pass, full facts, stats) of the running kernel, once."""
     bpf = _bpf_or_skip()
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     snap = kernels.import_kernel("running")          # in memory: the test writes nothing to the cache
     facts, stats = P.probe_running(snap, bpf=bpf)
     prober = P.Prober(bpf, snap)
@@ -343,7 +343,7 @@ def test_running_probe_is_fast_and_merges_into_the_snapshot(running):
     assert (allowed, origin) == (False, "probe")
     ok, origin = snap.merged_facts.helper_allowed("BPF_FUNC_xdp_adjust_head", "BPF_PROG_TYPE_XDP")
     assert (ok, origin) == (True, "probe")
-    from analyzer.facts import KernelFacts
+    from analyzer.kernel.facts import KernelFacts
     assert KernelFacts.from_json(facts.to_json()) == facts
 
 
@@ -351,8 +351,8 @@ def test_running_cli_reports_disagreements_with_source_facts(running, monkeypatc
     """`kernel probe -o FILE` on a snapshot that also holds source facts: the probe's facts are attached
     and every difference from the source is printed (saving is stubbed: LZMA over 5 MB of BTF is slow)."""
     snap, _, _, _ = running
-    from analyzer import kernels
-    from analyzer.facts import KernelFacts
+    from analyzer.kernel import snapshot as kernels
+    from analyzer.kernel.facts import KernelFacts
     saved = {}
 
     def fake_save(s, path):

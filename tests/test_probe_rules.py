@@ -3,7 +3,7 @@ optional "detail" of findings in bpfstab.check/1 JSON, and (root only) the rule 
 the running kernel.
 
 Synthetic probe facts are attached to a bundled snapshot: either written by hand in the probe's own
-format (methods["variants_refused"], prog_types, warnings) or produced by analyzer.probe itself over a
+format (methods["variants_refused"], prog_types, warnings) or produced by analyzer.kernel.probe itself over a
 fake bpf() that refuses trampolines with EPERM, so the variant labels are the probe's, not the test's.
 """
 import dataclasses
@@ -13,13 +13,13 @@ import subprocess
 
 import pytest
 
-from analyzer import probe as P
-from analyzer.engine import check_objects
-from analyzer.facts import KernelFacts
-from analyzer.kernels import resolve_kernel
-from analyzer.objects import load_object
-from analyzer.rules.progtype import probe_refusal, probe_variant_label
-from analyzer.sections import classify_section
+from analyzer.kernel import probe as P
+from analyzer.check.engine import check_objects
+from analyzer.kernel.facts import KernelFacts
+from analyzer.kernel.snapshot import resolve_kernel
+from analyzer.objects.model import load_object
+from analyzer.check.rules.progtype import probe_refusal, probe_variant_label
+from analyzer.objects.sections import classify_section
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGS = os.path.join(ROOT, "corpus", "programs")
@@ -70,7 +70,7 @@ def test_every_probe_candidate_label_is_reachable_from_a_section():
     """Each (prog type, attach type, sleepable) the probe loads has a section whose label is the
     probe's label without its target."""
     k = resolve_kernel(K612)
-    from analyzer.sections import SECTION_DEFS
+    from analyzer.objects.sections import SECTION_DEFS
     ours = set()
     for d in SECTION_DEFS:
         name = d.pattern.rstrip("+/") + ("/x" if d.pattern.endswith(("+", "/")) else "")
@@ -154,8 +154,8 @@ def test_refused_program_is_not_judged_by_facts_of_other_variants():
     # the C source of the same object goes through the same call checks
     from tests.test_source_program import WHY
     if WHY is None:
-        from analyzer.source_check import check_sources
-        from analyzer.source_program import parse_source
+        from analyzer.check.source_check import check_sources
+        from analyzer.source.program import parse_source
         src = check_sources([parse_source(FENTRY_OBJ[:-2] + ".c")], [k])
         assert src and all(_codes(r) == ["PROG_TYPE_REFUSED"] for r in src), [_codes(r) for r in src]
     # without the refusal the same empty helper sets do fail the program on its helper calls
@@ -216,7 +216,7 @@ def test_json_detail_only_when_present_and_kfunc_named():
         d = f.to_json()
         assert d["detail"]["kfunc"] == "bpf_dynptr_from_skb" and d["detail"]["origin"] == "source"
         assert set(d) == {"code", "severity", "message", "location", "hint", "detail"}
-    from analyzer.findings import Finding
+    from analyzer.check.findings import Finding
     assert "detail" not in Finding("NO_BTF", "x").to_json()
     json.dumps([r.to_json() for r in res.values()])
 
@@ -237,7 +237,7 @@ def test_running_kernel_probe_matches_real_fentry_load():
         pytest.skip("needs root (bpf() program loads)")
     if not (os.path.isfile(LOADER) and os.access(LOADER, os.X_OK)):
         pytest.skip("tests/realload/build/loader not built (sh tests/realload/build.sh)")
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     if not kernels.running_available():
         pytest.skip("the running kernel's BTF is not readable")
     try:
@@ -260,7 +260,7 @@ def test_running_kernel_probe_matches_real_fentry_load():
 def test_probe_write_user_withheld_hint_names_lockdown():
     """Lockdown (integrity+) makes bpf_tracing_func_proto withhold bpf_probe_write_user; a probe at that
     level records it as not offered, and the finding says why a tracing type lacks it."""
-    from analyzer.rules import hooks
+    from analyzer.check.rules import hooks
     k612 = resolve_kernel(K612)
     helpers = {"BPF_PROG_TYPE_KPROBE": ["BPF_FUNC_map_lookup_elem"], "BPF_PROG_TYPE_XDP": ["BPF_FUNC_map_lookup_elem"]}
     k = _kernel_with_probe(prog_types=_all_types(k612), helper_prog_types=helpers)

@@ -1,6 +1,6 @@
 from types import SimpleNamespace as I
 
-from analyzer.reach import NONZERO, MapPtr, reachable
+from analyzer.check.reach import NONZERO, MapPtr, reachable
 
 
 def ins(code, dst=0, src=0, off=0, imm=0, imm64=None):

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from analyzer.kernels import bundled_kernels
+from analyzer.kernel.snapshot import bundled_kernels
 
 yaml = pytest.importorskip("yaml")
 

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from analyzer.engine import Result, check_objects
-from analyzer.findings import Finding
-from analyzer.kernels import bundled_kernels, resolve_kernels
-from analyzer.objects import load_objects
+from analyzer.check.engine import Result, check_objects
+from analyzer.check.findings import Finding
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernels
+from analyzer.objects.model import load_objects
 from reports import check_html
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

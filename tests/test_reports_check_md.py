@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from analyzer.engine import check_objects
-from analyzer.kernels import bundled_kernels, resolve_kernels
-from analyzer.objects import load_objects
-from analyzer.sections import parse_prog_type_overrides
+from analyzer.check.engine import check_objects
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernels
+from analyzer.objects.model import load_objects
+from analyzer.objects.sections import parse_prog_type_overrides
 from reports import check_markdown
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analyzer import kernels
-from analyzer.commands.kfuncs import kfuncs_document
-from analyzer.diff import diff_json, diff_kernels, timeline
-from analyzer.facts import ALL_PROG_TYPES, KernelFacts
+from analyzer.kernel import snapshot as kernels
+from analyzer.cli.commands.kfuncs import kfuncs_document
+from analyzer.views.diff import diff_json, diff_kernels, timeline
+from analyzer.kernel.facts import ALL_PROG_TYPES, KernelFacts
 from reports import (diff_html, diff_markdown, diff_text, kfuncs_html, kfuncs_markdown, kfuncs_text,
                      timeline_html, timeline_markdown, timeline_text)
 
@@ -261,7 +261,7 @@ def test_kfuncs_hostile_fact_and_prototype_escaped():
 # ------------------------------------------------------------------------------ CLI
 def cli(capsys, *args):
     """bpfstab in this process (the snapshots stay loaded): (exit code, stdout, stderr)."""
-    from analyzer.cli import main
+    from analyzer.cli.main import main
     code = main(list(args))
     out = capsys.readouterr()
     return code, out.out, out.err

@@ -1,5 +1,5 @@
 """`check --min-kernel` in every report format: the renderers take the rows of
-analyzer.commands.check.min_kernels and show the oldest loading kernel per program."""
+analyzer.check.min_kernel.min_kernels and show the oldest loading kernel per program."""
 import json
 import os
 import re
@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analyzer.commands.check import min_kernels
-from analyzer.engine import check_objects
-from analyzer.kernels import bundled_kernels, resolve_kernels
-from analyzer.objects import load_objects
+from analyzer.check.min_kernel import min_kernels
+from analyzer.check.engine import check_objects
+from analyzer.kernel.snapshot import bundled_kernels, resolve_kernels
+from analyzer.objects.model import load_objects
 from reports import check_html, check_json, check_junit, check_markdown, check_sarif, check_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,12 +8,12 @@ import os
 
 import pytest
 
-from analyzer.rules import hooks as hook_rules
-from analyzer.engine import KernelState, check_objects
-from analyzer.facts import KernelFacts
-from analyzer.kernels import Kfunc, bundled_kernels
-from analyzer.objects import load_objects
-from analyzer.sections import parse_prog_type_overrides
+from analyzer.check.rules import hooks as hook_rules
+from analyzer.check.engine import KernelState, check_objects
+from analyzer.kernel.facts import KernelFacts
+from analyzer.kernel.snapshot import Kfunc, bundled_kernels
+from analyzer.objects.model import load_objects
+from analyzer.objects.sections import parse_prog_type_overrides
 from tests.facts_helpers import EXCERPT, bare, kernel_with_facts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -3,7 +3,7 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from analyzer.rules.externs import _resolve_kconfig
+from analyzer.check.rules.externs import _resolve_kconfig
 
 KERNEL = NS(release="6.1.0-56-amd64", arch="x86_64", helpers={"BPF_FUNC_get_attach_cookie": 174},
             config={"CONFIG_BPF_LSM": "y", "CONFIG_HZ": "250", "CONFIG_KPROBES": "n"})

@@ -1,10 +1,10 @@
-"""`bpfstab scan` end to end through analyzer.cli.main."""
+"""`bpfstab scan` end to end through analyzer.cli.main.main."""
 import json
 import os
 
 import pytest
 
-from analyzer.cli import main
+from analyzer.cli.main import main
 from tests.test_embedded import BPF, X86, make_deb, make_elf
 
 

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from analyzer import sections as S
+from analyzer.objects import sections as S
 from btf.errors import InputError
 
 LIBBPF17_DEB = "/tmp/debs/libbpf1_1%3a1.7.0-1_amd64.deb"

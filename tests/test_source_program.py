@@ -14,7 +14,7 @@ PROGS = os.path.join(ROOT, "corpus", "programs")
 
 def _why_unavailable():
     try:
-        from analyzer.source_program import cindex, libbpf_include_dirs
+        from analyzer.source.program import cindex, libbpf_include_dirs
         cindex()
     except InputError as e:
         return f"libclang cannot be loaded: {e}"
@@ -34,12 +34,12 @@ SOURCES = sorted(glob.glob(os.path.join(PROGS, "*", "*.bpf.c")))
 
 @pytest.fixture(scope="module")
 def models():
-    from analyzer.source_program import parse_source
+    from analyzer.source.program import parse_source
     return {p: parse_source(p) for p in SOURCES if os.path.exists(p[:-2] + ".o")}
 
 
 def _object(path):
-    from analyzer.objects import load_objects
+    from analyzer.objects.model import load_objects
     objs, _ = load_objects([path[:-2] + ".o"])
     return objs[0]
 
@@ -156,7 +156,7 @@ char _license[] SEC("license") = "GPL";
 
 
 def test_guards_call_graph_and_helper_ids_from_a_synthetic_source(tmp_path):
-    from analyzer.source_program import parse_source
+    from analyzer.source.program import parse_source
     src = tmp_path / "guards.bpf.c"
     src.write_text(GUARDS_C)
     m = parse_source(str(src), f"-I{PROGS}")
@@ -186,9 +186,9 @@ def test_guards_call_graph_and_helper_ids_from_a_synthetic_source(tmp_path):
 def test_check_on_source_matches_check_on_object(models):
     """Same verdict and failure codes per program and bundled kernel, except instruction-set features,
     which only the compiled object shows (-mcpu)."""
-    from analyzer.engine import check_objects
-    from analyzer.kernels import bundled_kernels, resolve_kernel
-    from analyzer.source_check import check_sources
+    from analyzer.check.engine import check_objects
+    from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+    from analyzer.check.source_check import check_sources
     if len(bundled_kernels()) < 4:
         pytest.skip("bundled kernel snapshots missing")
     kernels = [resolve_kernel(v) for v in ("5.10", "6.1", "6.12", "7.2")]
@@ -215,7 +215,7 @@ def test_check_on_source_matches_check_on_object(models):
 
 
 def test_check_and_inspect_commands_on_a_source(capsys, tmp_path):
-    from analyzer.cli import main
+    from analyzer.cli.main import main
     src = os.path.join(PROGS, "kfuncs", "task_from_pid_weak_unguarded.bpf.c")
     assert main(["check", "-q", src, "-k", "6.1", "-k", "6.12", "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
@@ -244,7 +244,7 @@ def test_check_and_inspect_commands_on_a_source(capsys, tmp_path):
 
 
 def test_bad_sources_are_one_line_errors(capsys, tmp_path):
-    from analyzer.cli import main
+    from analyzer.cli.main import main
     bad = tmp_path / "bad.bpf.c"
     bad.write_text('#include "common.h"\nSEC("xdp") int f(void *ctx) { return no_such_thing; }\n')
     assert main(["check", "-q", str(bad), f"--cflags=-I{PROGS}", "-k", "6.1"]) == 2
@@ -260,10 +260,10 @@ def test_bad_sources_are_one_line_errors(capsys, tmp_path):
 def test_kernel_facts_apply_to_sources_as_to_objects(models):
     """With helper / kfunc-hook facts attached to a snapshot (analyzer/facts.py), a source gets the same
     HELPER_NOT_ALLOWED / KFUNC_HOOK_DENIED as its object, located on the call's source line."""
-    from analyzer.engine import check_objects
-    from analyzer.facts import KernelFacts
-    from analyzer.kernels import bundled_kernels, resolve_kernel
-    from analyzer.source_check import check_sources
+    from analyzer.check.engine import check_objects
+    from analyzer.kernel.facts import KernelFacts
+    from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+    from analyzer.check.source_check import check_sources
     if len(bundled_kernels()) < 4:
         pytest.skip("bundled kernel snapshots missing")
     k = resolve_kernel("6.12")
@@ -321,9 +321,9 @@ def test_core_paths_through_anonymous_members_and_rodata_flags(tmp_path):
     """Access strings as clang emits them (anonymous unions/structs count as members, `long: 64` padding
     does not, a constant subscript of an array member is part of the access), and `const volatile`
     flags decide reachability with their initial value, as the object engine reads .rodata."""
-    from analyzer.kernels import bundled_kernels, resolve_kernel
-    from analyzer.source_check import check_sources
-    from analyzer.source_program import parse_source
+    from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+    from analyzer.check.source_check import check_sources
+    from analyzer.source.program import parse_source
     src = tmp_path / "paths.bpf.c"
     src.write_text(PATHS_C)
     m = parse_source(str(src), f"-I{PROGS}")
@@ -376,7 +376,7 @@ char _license[] SEC("license") = "GPL";
 def test_early_exits_nested_blocks_and_labels(tmp_path):
     """An early exit in a nested block guards the rest of the function; a label can be entered by a
     goto that skipped the guard, so what follows it is unguarded again."""
-    from analyzer.source_program import parse_source
+    from analyzer.source.program import parse_source
     src = tmp_path / "goto.bpf.c"
     src.write_text(GOTO_C)
     (p,) = parse_source(str(src), f"-I{PROGS}").programs

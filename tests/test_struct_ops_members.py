@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engine import check_objects
-from analyzer.objects import load_object
-from analyzer import kernels as KK
+from analyzer.check.engine import check_objects
+from analyzer.objects.model import load_object
+from analyzer.kernel import snapshot as KK
 
 DATA = Path(__file__).resolve().parent / "data" / "objects"
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "kernels"

@@ -1,4 +1,4 @@
-from analyzer.versions import at_least, kernel_version_code, parse_release, release_key
+from analyzer.kernel.versions import at_least, kernel_version_code, parse_release, release_key
 
 
 def test_release_order_is_numeric():

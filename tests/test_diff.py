@@ -338,3 +338,18 @@ def test_pt_regs_kprobe_ctx_judged_once_6_1_to_6_12(diffs):
     assert c.change == "member_changed" and c.breaking
     assert (c.old, c.new) == ("long unsigned int cs", "u16 cs")
     assert find(diffs["6.1", "6.12"], "context", "struct pt_regs.csx").change == "member_added"
+
+
+def test_diff_output_does_not_depend_on_the_hash_seed():
+    """Members at the same bit offset (union members) are ordered by name, not by set iteration."""
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    outs = set()
+    for seed in ("1", "2", "3"):
+        p = subprocess.run([sys.executable, "-m", "analyzer", "diff", "6.12", "7.2", "--format", "json"],
+                           cwd=root, capture_output=True, env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert p.returncode == 0, p.stderr
+        assert b'"member_added"' in p.stdout
+        outs.add(p.stdout)
+    assert len(outs) == 1

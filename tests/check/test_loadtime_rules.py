@@ -210,8 +210,8 @@ def test_linux_kernel_version_is_libbpfs_debian_patch_level():
 @needs_kernels
 def test_bundled_kconfig_kernel_version_uses_the_banner(kernels):
     from analyzer.check.rules import externs
-    assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["5.10"]) == (5 << 16) + (10 << 8) + 223
-    assert externs._kconfig_value("LINUX_KERNEL_VERSION", kernels["6.1"]) == (6 << 16) + (1 << 8) + 192
+    assert externs.kconfig_value("LINUX_KERNEL_VERSION", kernels["5.10"]) == (5 << 16) + (10 << 8) + 223
+    assert externs.kconfig_value("LINUX_KERNEL_VERSION", kernels["6.1"]) == (6 << 16) + (1 << 8) + 192
 
 
 # ---------------------------------------------------------------- PREEMPT_RT

@@ -106,4 +106,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from btf.errors import InputError
+    try:
+        main(sys.argv[1:])
+    except (InputError, OSError) as e:        # one line naming the file, exit 2 (no traceback)
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

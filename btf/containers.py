@@ -639,6 +639,15 @@ def _ar_members(f, path, total, *, allow_truncated=False):
     return out
 
 
+def deb_member(f, path, total, prefix, *, allow_truncated=False):
+    """(name, offset, declared size) of the first ar member of an open .deb whose name starts with
+    `prefix` ("control.tar", "data.tar"), or None."""
+    for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
+        if name.startswith(prefix):
+            return name, off, size
+    return None
+
+
 def deb_data_member(f, path, total, *, allow_truncated=False):
     """(name, offset, declared size) of the data.tar.* member of an open .deb."""
     for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):

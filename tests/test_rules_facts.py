@@ -53,10 +53,31 @@ def test_helper_not_offered_to_xdp_fails_with_source_origin(k612):
     assert "sched_cls" in errors(r)[0].hint
 
 
-def test_without_facts_nothing_is_said():
+def test_without_facts_calls_are_unverified_never_silent():
+    # 6.12 without facts: the nearest bundled kernel with facts (6.1, same major first, then nearest
+    # major.minor) refuses get_current_comm to XDP, so the verdict is "unknown", not "loads"
     plain = bare("6.12")
     (r,) = check("basic/helper_comm_xdp.bpf.o", plain).values()
-    assert r.verdict == "loads" and not any(f.code == "HELPER_NOT_ALLOWED" for f in r.findings)
+    assert not any(f.code == "HELPER_NOT_ALLOWED" for f in r.findings)
+    assert r.verdict == "unknown", [f.message for f in r.findings]
+    risk = [f for f in r.findings if f.code == "FACTS_MISSING_RISK"]
+    assert len(risk) == 1 and risk[0].detail["refused_on"][0].startswith("6.1.")
+    assert "bpf_get_current_comm" in risk[0].message and risk[0].detail["facts"] == "none"
+    (note,) = [f for f in r.findings if f.code == "FACTS_MISSING"]
+    assert note.severity == "info" and "BPF_FUNC_get_current_comm" in note.detail["unverified_helpers"]
+    # 7.2 without facts: its nearest (6.12) offers get_current_pid_tgid to XDP: loads, marked unverified
+    (r,) = check("basic/helper_pid_tgid_xdp.bpf.o", bare("7.2")).values()
+    assert r.verdict == "loads" and [f.code for f in r.findings if f.code.startswith("FACTS")] == ["FACTS_MISSING"]
+    # with facts, nothing about missing facts is said
+    (r,) = check("basic/helper_pid_tgid_xdp.bpf.o", kernel_with_facts("6.12")).values()
+    assert not any(f.code.startswith("FACTS") for f in r.findings)
+
+
+def test_reference_distance_same_minor_first():
+    from analyzer.facts_reference import distance
+    assert distance("7.3.4", "7.3.1") < distance("7.3.4", "7.2.13") < distance("7.3.4", "6.12.107")
+    assert distance("6.12.5", "6.1.192") < distance("6.12.5", "7.2.13")
+    assert distance("x", "6.1") is None
 
 
 def test_older_kernels_word_it_unknown_func():

@@ -11,7 +11,7 @@ BTF says a function or variable exists; the kernel and libbpf also need its *add
 * a kprobe attaches by symbol name.
 
 kallsyms (scripts/kallsyms.c `symbol_valid`) keeps every symbol inside the text ranges
-[_stext, _etext) and [_sinittext, _einittext); other (data) symbols only when the kernel was built with
+[_stext, _etext] and [_sinittext, _einittext]; other (data) symbols only when the kernel was built with
 CONFIG_KALLSYMS_ALL. So each name is recorded with a class: text (always visible), data (visible only
 with KALLSYMS_ALL), and whether it has several distinct addresses (ambiguous for libbpf).
 
@@ -136,13 +136,15 @@ def _classify(entries, source, filtered=False):
             marks[name] = addr
         if len(addrs) > MAX_SYMBOLS:
             raise InputError(source, f"more than {MAX_SYMBOLS} symbols: not a kernel symbol table")
-    ranges = [(marks[a], marks[b]) for a, b in _TEXT_RANGES if a in marks and b in marks and marks[a] < marks[b]]
+    ranges = [(marks[a], marks[b], b) for a, b in _TEXT_RANGES
+              if a in marks and b in marks and marks[a] < marks[b]]
     table = {}
     for name, al in addrs.items():
         v = 0
         for a in al:
+            # symbol_in_range is inclusive; symbols at _etext/_einittext other than the marker are dropped
             if ranges:
-                v |= TEXT if any(lo <= a < hi for lo, hi in ranges) else DATA
+                v |= TEXT if any(lo <= a <= hi and (a != hi or name == end) for lo, hi, end in ranges) else DATA
         if not ranges:
             v = TEXT if types[name] & set("tTW") else DATA
         if name.startswith(("__start_", "__stop_")):

@@ -164,3 +164,32 @@ def test_weak_kfunc_that_resolves_is_still_refused_by_hook(k612):
     k61.set_facts(KernelFacts("probe", kfunc_prog_types={"bpf_task_from_pid": ["BPF_PROG_TYPE_XDP"]}))
     (r,) = check("kfuncs/task_from_pid_weak_guarded.bpf.o", k61).values()
     assert not [f for f in r.findings if f.code == "KFUNC_HOOK_DENIED"]
+
+
+def test_diff_and_timeline_say_what_was_not_compared():
+    from analyzer.diff import diff_json, diff_kernels, not_compared, timeline
+    from analyzer.kernels import resolve_kernel
+    with_facts = resolve_kernel("6.12"), resolve_kernel("7.2")
+    assert not_compared(*with_facts) == []
+    old, new = resolve_kernel("6.12"), bare("7.2")
+    gaps = not_compared(old, new)
+    assert any(g.startswith("kfunc hooks") and new.id in g for g in gaps)
+    assert any(g.startswith("helper hooks") for g in gaps)
+    assert not_compared(old, new, {"prog_type"}) == []
+    doc = diff_json(old, new, diff_kernels(old, new, {"helper"}), {"helper"})
+    assert doc["not_compared"] == [g for g in gaps if g.startswith("helper")]
+    from reports import diff_text
+    assert "not compared: helper hooks" in diff_text.render(doc)
+    t = timeline([old, new])
+    assert all(set(g) == {"from", "to", "what"} for g in t["not_compared"])
+
+
+def test_check_text_and_json_say_kernel_facts_none():
+    from reports import check_json, check_text
+    plain = bare("6.12")
+    objs, _ = load_objects([os.path.join(PROGS, "basic/helper_comm_xdp.bpf.o")])
+    results = check_objects(objs, [plain])
+    assert "kernel facts: none on " + plain.id in check_text.render(results, [plain])
+    k = check_json.kernel_json(plain)
+    assert k["facts"] == [] and k["symbols"] is False
+    assert check_json.kernel_json(kernel_with_facts("6.12"))["facts"] == ["source"]

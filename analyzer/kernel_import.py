@@ -126,7 +126,7 @@ def _running(config_path, system_map, with_modules):
         arts.config = containers._read_config(config_path)
         report.append(("config", True, f"{config_path} (--config)"))
     elif arts.config:
-        report.append(("config", True, "/proc/config.gz or /boot/config-" + rel))
+        report.append(("config", True, f"the first readable of /proc/config.gz, /boot/config-{rel}, /usr/lib/modules/{rel}/config"))
     else:
         report.append(("config", False, f"no /proc/config.gz, /boot/config-{rel}; pass --config"))
     symbols = None

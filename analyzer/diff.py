@@ -198,7 +198,9 @@ _ORIGIN_WORDS = {".BTF_ids": "the kernel's .BTF_ids", "source": "kernel source",
 
 def _origin_words(snap, origin):
     what = _ORIGIN_WORDS.get(origin, str(origin))
-    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe") else None
+    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe", "borrowed") else None
+    if origin == "borrowed" and kf is not None:
+        return f"kernel source facts borrowed from {kf.borrowed_from} ({kf.detail})"
     label = kf and (kf.detail or kf.version)
     return f"{what} ({label})" if label else what
 

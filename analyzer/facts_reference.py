@@ -6,6 +6,12 @@ program types may call. Rather than let those rules go quiet, the engine marks t
 the same program type, says the call is at risk (FACTS_MISSING_RISK, unknown): the verdict of such a program is
 "unknown", not "loads".
 
+Borrowing (`borrow`): a kernel imported without --source whose major.minor is that of a bundled kernel
+with source facts (6.12.95 cloud ← 6.12.107) gets those facts as origin "borrowed", labelled
+"borrowed from <release>" wherever they decide something. Only the same major.minor: helper and kfunc
+access moves between minor releases (6.1 → 6.12: bpf_get_current_pid_tgid reaches XDP), rarely within
+one stable series. Other kernels borrow nothing and get the FACTS_MISSING markers.
+
 Reference kernels: the bundled snapshots (corpus/kernels) that carry facts, nearest first by this rule
 (`distance`): same major.minor first (then by patch level), then by how far major.minor is. Only
 meta.json is read, once per process.
@@ -36,7 +42,7 @@ def _bundled():
             except Exception:          # a broken bundled file is reported where it is loaded, not here
                 continue
             if facts:
-                out.append((meta.get("release") or kernels._stem(p), str(p.resolve()), merged(facts)))
+                out.append((meta.get("release") or kernels._stem(p), str(p.resolve()), merged(facts), facts))
         _CACHE["bundled"] = out
     return _CACHE["bundled"]
 
@@ -44,7 +50,7 @@ def _bundled():
 def reference_facts(kernel):
     """[(release, MergedFacts)] of bundled kernels with facts other than `kernel`, nearest first."""
     own = str(kernel.path.resolve()) if getattr(kernel, "path", None) else None
-    refs = [(rel, mf) for rel, path, mf in _bundled() if path != own and rel != kernel.release]
+    refs = [(rel, mf) for rel, path, mf, _ in _bundled() if path != own and rel != kernel.release]
     return sorted(refs, key=lambda r: distance(kernel.release, r[0]) or (9, 0, 0))
 
 
@@ -56,3 +62,28 @@ def refusals_helper(refs, helper, prog_type):
 def refusals_kfunc(refs, kfunc, prog_type):
     """[release] of the nearest reference kernel when its facts refuse `kfunc` to `prog_type`, else []."""
     return [rel for rel, mf in refs[:1] if mf.kfunc_allowed(kfunc, prog_type)[0] is False]
+
+
+def borrow(kernel):
+    """KernelFacts(origin="borrowed") copied from the nearest bundled kernel of the same major.minor with
+    source facts, or None."""
+    from .facts import KernelFacts
+    if kernel.facts:
+        return None
+    own = str(kernel.path.resolve()) if getattr(kernel, "path", None) else None
+    best = None
+    for rel, path, _mf, raw in _bundled():
+        src = next((f for f in raw if f.origin == "source"), None)
+        d = distance(kernel.release, rel)
+        if src is None or d is None or d[0] != 0 or path == own:
+            continue
+        if best is None or d < best[0]:
+            best = (d, rel, src)
+    if best is None:
+        return None
+    _, rel, src = best
+    return KernelFacts("borrowed", detail=src.detail, version=src.version, kfunc_flags=dict(src.kfunc_flags),
+                       kfunc_prog_types=dict(src.kfunc_prog_types), helper_prog_types=dict(src.helper_prog_types),
+                       methods=dict(src.methods), borrowed_from=rel,
+                       warnings=[f"borrowed from {rel} ({src.detail}): the source facts of another build of "
+                                 f"the same major.minor, not of {kernel.release}"])

@@ -356,8 +356,13 @@ def open_debian(paths, *, config_path=None, sysmap_path=None, with_modules=False
         report.append(("modules", True, f"{len(modules)} with BTF (of {count} .ko) from {', '.join(src)}"
                                         + (f", {len(skipped)} skipped" if skipped else "")))
     else:
-        report.append(("modules", False, "not imported (add --modules" +
-                       ("" if count else f"; Debian 7.x: and linux-modules-{release}") + ")"))
+        if ip.kind and ip.kind.startswith("image"):
+            where = f"the .ko files are in {ip.base}"
+        else:
+            sib = _siblings(pkgs, _dep_or_conv(pkgs, release, "modules", "linux-modules"))
+            where = (f"{os.path.basename(sib[0])} is next to it" if sib else
+                     f"Debian 7.x ships them in linux-modules-{release}: give it too")
+        report.append(("modules", False, f"not imported (add --modules; {where})"))
     arts.modules.update(modules)
     arts.module_btf_ids.update(module_ids)
     return arts, report

@@ -369,3 +369,46 @@ def test_real_734_meta_package_without_modules_package():
     real("linux-binary-7.3.4+deb13-amd64_*.deb")
     arts, report = kernel_debian.open_debian([m])
     assert "linux-binary-7.3.4+deb13-amd64_" in items(report)["image"][1]
+
+
+# ---------------------------------------------------------------------------- borrowed facts
+def bundled_release(prefix):
+    for p in KK.bundled_kernels():
+        rel = KK.snapshot_summary(p)["release"] or ""
+        if rel.startswith(prefix):
+            return rel
+    pytest.skip(f"no bundled {prefix} kernel")
+
+
+def test_borrow_only_from_the_same_major_minor(tmp_path):
+    from analyzer.facts_reference import borrow
+    rel612 = bundled_release("6.12.")
+    img = tmp_path / "6.12.1-test.btf"
+    img.write_bytes(tiny_btf())
+    snap = KK.import_kernel(str(img))
+    kf = borrow(snap)
+    assert kf.origin == "borrowed" and kf.borrowed_from == rel612 and kf.helper_prog_types
+    assert "borrowed from" in kf.warnings[0]
+    far = tmp_path / "6.5.0-test.btf"
+    far.write_bytes(tiny_btf())
+    assert borrow(KK.import_kernel(str(far))) is None            # 6.5: no bundled 6.5 → nothing borrowed
+    # the facts round-trip with their origin, and a rule names where they came from
+    snap.set_facts(kf)
+    out = KK.save_snapshot(snap, tmp_path / "b.bpfk")
+    back = KK.load_snapshot(out)
+    assert back.facts["borrowed"].borrowed_from == rel612
+    from analyzer.rules.hooks import origin_text
+    assert origin_text(back, "borrowed").startswith(f"kernel source facts borrowed from {rel612}")
+
+
+def test_cli_import_borrows_and_says_so(tmp_path):
+    rel612 = bundled_release("6.12.")
+    img = tmp_path / "6.12.1-test.btf"
+    img.write_bytes(tiny_btf())
+    out = tmp_path / "k.bpfk"
+    r = run("kernel", "import", str(img), "-o", str(out), env={"BPFSTAB_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stderr
+    assert f"facts:      BORROWED: facts borrowed from {rel612} source" in r.stderr
+    r = run("kernel", "import", str(img), "-o", str(out), "--no-borrow", env={"BPFSTAB_CACHE": str(tmp_path / "cache")})
+    assert "facts:      NOT FOUND" in r.stderr
+    assert json.loads(zipfile.ZipFile(out).read("meta.json"))["facts"] == []

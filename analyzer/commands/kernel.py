@@ -25,6 +25,9 @@ def register(subparsers):
     imp.add_argument("--source", metavar="TREE",
                      help="kernel source (directory, linux-source .deb or .tar.xz): attach kfunc/helper access "
                           "per program type read from it with libclang")
+    imp.add_argument("--no-borrow", action="store_true", dest="no_borrow",
+                     help="without --source, do not borrow the source facts of a bundled kernel of the same "
+                          "major.minor")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     imp.set_defaults(func=cmd_import)
 
@@ -78,7 +81,12 @@ def cmd_import(args):
                                                 with_modules=args.modules, progress=pr, system_map=args.system_map)
         if args.source is not None:
             _attach_source_facts(snap, args.source, args.config, pr, use_cache=True)
-        if args.output or args.source is not None:
+        elif not args.no_borrow:
+            from analyzer.facts_reference import borrow
+            kf = borrow(snap)
+            if kf is not None:
+                snap.set_facts(kf)
+        if args.output or args.source is not None or snap.facts:
             out = kernels.save_snapshot(snap, out)
     # what was found and what was not, on every import (kept in the snapshot too: `kernel show`)
     if not args.quiet:
@@ -98,6 +106,9 @@ def import_report_lines(snap):
     src = snap.facts.get("source")
     if src is not None:
         out.append(f"{'facts:':12s}found: {_facts_line(snap, src)}")
+    elif "borrowed" in snap.facts:
+        out.append(f"{'facts:':12s}BORROWED: {_facts_line(snap, snap.facts['borrowed'])} (same major.minor; "
+                   "--source gives this kernel's own, --no-borrow none)")
     elif not snap.facts:
         out.append(f"{'facts:':12s}NOT FOUND: none (helper/kfunc access per program type unverified on "
                    "this kernel; add --source or `bpfstab kernel facts`)")
@@ -160,7 +171,8 @@ def _built_version(snap):
 def _facts_line(snap, kf):
     from analyzer.kernel_source import kfunc_coverage
     cov = kfunc_coverage(snap, kf)
-    return (f"facts from {kf.origin}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
+    who = f"facts borrowed from {kf.borrowed_from} source" if kf.origin == "borrowed" else f"facts from {kf.origin}"
+    return (f"{who}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
             f"({cov['known']}/{cov['total']} of the snapshot's kfuncs), helpers for "
             f"{len(kf.helper_prog_types)} program types, {len(kf.warnings)} warnings")
 

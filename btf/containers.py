@@ -786,7 +786,7 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
     if arts.arch is None:
         arts.arch = _deb_arch(path)
     if config_path is not None:
-        arts.config = _read_config(config_path)
+        arts.config = read_config(config_path)
     elif "config" in found:
         arts.config = found["config"][1]
     elif arts.config is None and arts.release:
@@ -805,7 +805,7 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
 
 
 # ---------------------------------------------------------------------------- dispatch
-def _read_config(path) -> str:
+def read_config(path) -> str:
     data = load_bytes(path)
     text = data.decode("utf-8", "replace")
     if "CONFIG_" not in text:
@@ -903,7 +903,7 @@ def open_kernel(path: str, *, config_path: Optional[str] = None, with_modules: b
         progress(len(data), len(data), os.path.basename(path))
     arts = _open_blob(data, path, origin=path)
     if config_path is not None:
-        arts.config = _read_config(config_path)
+        arts.config = read_config(config_path)
     return arts
 
 
@@ -924,7 +924,7 @@ def read_running_kernel(*, with_modules=False) -> KernelArtifacts:
                  f"/lib/modules/{un.release}/config"):
         if os.path.exists(cand):
             try:
-                config = _read_config(cand)
+                config = read_config(cand)
                 break
             except InputError:
                 continue
@@ -949,3 +949,25 @@ def read_running_kernel(*, with_modules=False) -> KernelArtifacts:
     return KernelArtifacts(btf=btf, release=un.release, version_banner=banner, arch=un.machine, config=config,
                            origin=f"running kernel {un.release} ({btf_path})", btf_ids=None,
                            function_symbols=funcs, modules=modules)
+
+
+# ---------------------------------------------------------------------------- hooks for callers that read packages themselves
+def open_image_bytes(data, path, origin) -> KernelArtifacts:
+    """The artifacts of kernel image bytes already read (e.g. a package member): raw BTF, vmlinux ELF,
+    vmlinuz/bzImage or compressed Image, recognised by content as open_kernel does for a file."""
+    return _open_blob(data, path, origin)
+
+
+def module_from_bytes(data, path) -> ModuleBtf:
+    """A module .ko (possibly compressed) already read: its split BTF, name, vermagic and .BTF_ids."""
+    return _module_from_bytes(data, path)
+
+
+def read_file(path, limit=MAX_RAW_FILE) -> bytes:
+    """The whole file, refusing one larger than `limit`; every failure an InputError naming it."""
+    return _read_file(path, limit)
+
+
+def debian_arch(name) -> Optional[str]:
+    """uname -m of a Debian architecture name ("amd64" -> "x86_64"), or None."""
+    return _DEB_ARCH.get(name or "")

@@ -1,13 +1,13 @@
 """SARIF 2.1.0 report of `check`, for code-scanning uploads.
 
-One rule per finding code reported (help text and consequence from analyzer.findings.CODES); one
+One rule per finding code reported (help text and consequence from analyzer.check.findings.CODES); one
 result per error, warning or unknown finding of each (program, kernel), located at the BPF C source
 line when the finding has one, else at the object file."""
 import json
 import os
 from urllib.parse import quote
 
-from analyzer.findings import CODES
+from analyzer.check.findings import CODES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "unknown": "note"}
@@ -87,7 +87,7 @@ def rule(code):
 
 
 def document(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; each
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; each
     result then carries the program's oldest loading kernel ("minKernel"), the run all of them."""
     release = {k.id: k.release for k in kernels}
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None

@@ -639,6 +639,15 @@ def _ar_members(f, path, total, *, allow_truncated=False):
     return out
 
 
+def deb_member(f, path, total, prefix, *, allow_truncated=False):
+    """(name, offset, declared size) of the first ar member of an open .deb whose name starts with
+    `prefix` ("control.tar", "data.tar"), or None."""
+    for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
+        if name.startswith(prefix):
+            return name, off, size
+    return None
+
+
 def deb_data_member(f, path, total, *, allow_truncated=False):
     """(name, offset, declared size) of the data.tar.* member of an open .deb."""
     for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
@@ -940,3 +949,25 @@ def read_running_kernel(*, with_modules=False) -> KernelArtifacts:
     return KernelArtifacts(btf=btf, release=un.release, version_banner=banner, arch=un.machine, config=config,
                            origin=f"running kernel {un.release} ({btf_path})", btf_ids=None,
                            function_symbols=funcs, modules=modules)
+
+
+# ---------------------------------------------------------------------------- hooks for callers that read packages themselves
+def open_image_bytes(data, path, origin) -> KernelArtifacts:
+    """The artifacts of kernel image bytes already read (e.g. a package member): raw BTF, vmlinux ELF,
+    vmlinuz/bzImage or compressed Image, recognised by content as open_kernel does for a file."""
+    return _open_blob(data, path, origin)
+
+
+def module_from_bytes(data, path) -> ModuleBtf:
+    """A module .ko (possibly compressed) already read: its split BTF, name, vermagic and .BTF_ids."""
+    return _module_from_bytes(data, path)
+
+
+def read_file(path, limit=MAX_RAW_FILE) -> bytes:
+    """The whole file, refusing one larger than `limit`; every failure an InputError naming it."""
+    return _read_file(path, limit)
+
+
+def debian_arch(name) -> Optional[str]:
+    """uname -m of a Debian architecture name ("amd64" -> "x86_64"), or None."""
+    return _DEB_ARCH.get(name or "")

@@ -52,6 +52,14 @@ def render(results, kernels, *, color=False, min_kernel=None):
         lines.append(line)
     lines.append("")
     lines.append("legend: ok loads · ok* loads with warnings · FAIL fails · ? cannot tell offline")
+    for k in kernels:
+        kf = (getattr(k, "facts", None) or {}).get("borrowed")
+        if kf is not None and len(k.facts) == 1:
+            lines.append(f"kernel facts: borrowed from {kf.borrowed_from} source on {k.id} (same major.minor)")
+        if not getattr(k, "facts", None):
+            marked = sum(1 for r in results if r.kernel == k.id and any(f.code == "FACTS_MISSING" for f in r.findings))
+            lines.append(f"kernel facts: none on {k.id}: helper/kfunc access per program type unverified "
+                         f"({marked} results marked FACTS_MISSING)")
     reasons = []
     for (obj, prog, sec), row in by_prog.items():
         for k in kids:

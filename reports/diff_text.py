@@ -47,4 +47,6 @@ def render(doc):
             out.extend(f"      {sign} {text}" for sign, text in lines_of(c))
             if c["detail"]:
                 out.append(f"      {c['detail']}")
+    for gap in doc.get("not_compared") or ():
+        out.append(f"not compared: {gap}")
     return "\n".join(out) + "\n"

@@ -44,4 +44,6 @@ def render(doc):
                 out.append(f"      + {s['new']}")
             if s["detail"]:
                 out.append(f"      {s['detail']}")
+    for g in doc.get("not_compared") or ():
+        out.append(f"not compared: {rel.get(g['from'])} -> {rel.get(g['to'])}: {g['what']}")
     return "\n".join(out) + "\n"

@@ -65,6 +65,15 @@ class KernelState:
         self.helper_names = {v: n for n, v in kernel.helpers.items() if n.startswith("BPF_FUNC_")}
         # kernel-source / probe facts (analyzer/facts.py): None when the snapshot has none
         self.facts = kernel.merged_facts if getattr(kernel, "facts", None) else None
+        self._refs = None
+
+    @property
+    def reference_facts(self):
+        """Facts of the nearest bundled kernels, when this one has none (analyzer.kernel.facts_reference)."""
+        if self._refs is None:
+            from ..kernel.facts_reference import reference_facts
+            self._refs = reference_facts(self.kernel) if self.facts is None else []
+        return self._refs
 
 
 def check_objects(objects, kernels, *, progress=None):
@@ -170,8 +179,45 @@ def call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, prior):
     `prior`: the program's findings so far. A variant the kernel refuses (probed) never reaches the
     verifier; the helper/kfunc facts describe the variants that load, so they say nothing about it."""
     use_facts = not any(f.code == "PROG_TYPE_REFUSED" for f in prior)
-    return (_kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts)
-            + _helper_findings(prog, state, reach, linked, use_facts=use_facts, obj=obj))
+    unverified = {"helpers": [], "kfuncs": []} if state.facts is None and use_facts else None
+    out = (_kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts,
+                                unverified=unverified)
+           + _helper_findings(prog, state, reach, linked, use_facts=use_facts, obj=obj, unverified=unverified))
+    if unverified is not None and (unverified["helpers"] or unverified["kfuncs"]):
+        out += _facts_missing(prog, state, unverified)
+    return out
+
+
+def _facts_missing(prog, state, unverified):
+    """No kernel facts: FACTS_MISSING_RISK (unknown) for each call a bundled kernel with facts refuses to
+    this program type, then one FACTS_MISSING (info) listing every call left unverified."""
+    from ..kernel.facts_reference import refusals_helper, refusals_kfunc
+    kernel, pt = state.kernel, prog.info.prog_type
+    refs = state.reference_facts
+    out = []
+    for kind, names, refuse in (("helper", unverified["helpers"], refusals_helper),
+                                ("kfunc", unverified["kfuncs"], refusals_kfunc)):
+        for name, loc in names:
+            no = refuse(refs, name, pt)
+            if not no:
+                continue
+            short = "bpf_" + name[len("BPF_FUNC_"):] if kind == "helper" else name
+            out.append(Finding("FACTS_MISSING_RISK",
+                               f"{kind} {short} from {short_prog_type(pt)}: kernel {kernel.release} has no kernel "
+                               f"facts, and the nearest kernel with facts, {no[0]}, does not offer it to this program type",
+                               location=loc,
+                               hint="add this kernel's facts (`bpfstab kernel facts K --source linux-source-*.deb "
+                                    "--config ...`) to decide it",
+                               detail={kind: name, "refused_on": no, "facts": "none"}))
+    helpers = sorted({n for n, _ in unverified["helpers"]})
+    kfuncs = sorted({n for n, _ in unverified["kfuncs"]})
+    what = ", ".join(p for p in (f"{len(helpers)} helpers" if helpers else "",
+                                 f"{len(kfuncs)} kfuncs" if kfuncs else "") if p)
+    out.append(Finding("FACTS_MISSING", f"kernel {kernel.release} has no kernel facts: whether "
+                       f"{short_prog_type(pt)} programs may call these {what} is unverified",
+                       hint="import with --source (or `bpfstab kernel facts`) to check helper and kfunc access",
+                       detail={"facts": "none", "unverified_helpers": helpers, "unverified_kfuncs": kfuncs}))
+    return out
 
 
 def _is_frozen(map_name):
@@ -227,7 +273,7 @@ def _const_reader(obj, ext):
     return read
 
 
-def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True):
+def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True, unverified=None):
     out = []
     kernel = state.kernel
     wq_callbacks = any(r is not None and essential_name(r.name) in hook_rules.WQ_CALLBACK_KFUNCS
@@ -271,6 +317,8 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_
                                location=loc, detail={"kfunc": essential_name(name)}))
             continue
         in_callback = wq_callbacks and linked[pos] is not None and linked[pos].func != prog.name
+        if unverified is not None and prog.info.prog_type not in hook_rules.KFUNC_HOOK_NOT_OWN:
+            unverified["kfuncs"].append((kf.name, loc))
         out += hook_rules.kfunc_findings(kernel, state.facts if use_facts else None, kf, prog, loc, weak=r.weak,
                                          in_wq_callback=in_callback)
     # bpf_ksym_exists() on a resolved kfunc: ld_imm64 of a FUNC btf id (kernel ≥ 6.4), all insns
@@ -285,7 +333,7 @@ def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_
     return out
 
 
-def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None):
+def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None, unverified=None):
     out = []
     if state.max_helper_id is None:
         return out
@@ -304,6 +352,10 @@ def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None):
                                f"{state.kernel.release} (helpers end at #{state.max_helper_id - 1})",
                                location=li.line))
             continue
+        if facts is None and unverified is not None and prog_type not in hook_rules.HELPERS_NOT_OWN:
+            name = state.helper_names.get(hid)
+            if name is not None:
+                unverified["helpers"].append((name, li.line))
         name = state.helper_names.get(hid)
         if name is None:
             continue

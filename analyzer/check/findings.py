@@ -52,8 +52,8 @@ CODES = {
                     "LSM programs need a GPL-compatible license (bpf_lsm_verify_prog): 'LSM programs must have "
                     "a GPL compatible license'."),
     "KPROBE_TARGET_MISSING": (WARNING, "loads but cannot attach",
-                              "The kprobe target function is not in the kernel's BTF function list; the program "
-                              "loads but attaching may fail (BTF lists only functions pahole kept)."),
+                              "The kprobe target function is not in the kernel's symbol table (or, without "
+                              "one, not in its BTF function list); the program loads but attaching fails."),
     "STRUCT_OPS_MISSING": (ERROR, "fails to load",
                            "libbpf needs the kernel struct_ops type (struct bpf_struct_ops_<name>) to create the "
                            "struct_ops map."),
@@ -118,7 +118,27 @@ CODES = {
                               "when the extern is weak."),
     "KSYM_UNVERIFIABLE": (UNKNOWN, "cannot be judged",
                           "A strong typeless __ksym is resolved through /proc/kallsyms at load; the snapshot "
-                          "has no symbol table to check it against."),
+                          "has no symbol table to check it against (import with the kernel's System.map), or "
+                          "it is a data symbol and the snapshot lacks the config (CONFIG_KALLSYMS_ALL)."),
+    "KSYM_UNRESOLVED": (ERROR, "fails to load",
+                        "A strong typeless __ksym is not in kallsyms (absent from the symbol table, or a data "
+                        "symbol on a kernel without CONFIG_KALLSYMS_ALL): libbpf says \"extern 'X' (strong): "
+                        "not resolved\" (-ESRCH)."),
+    "KSYM_AMBIGUOUS": (ERROR, "fails to load",
+                       "kallsyms lists the typeless __ksym's name at several addresses: libbpf fails with "
+                       "\"extern (ksym) 'X': resolution is ambiguous\" (-EINVAL), weak or not."),
+    "ATTACH_ADDRESS_MISSING": (ERROR, "fails to load",
+                               "The fentry/fexit/fmod_ret/LSM target is in BTF but has no kallsyms address "
+                               "(inlined everywhere or not a real symbol): the kernel's bpf_check_attach_target "
+                               "says 'The address of function X cannot be found' (-ENOENT)."),
+    "FACTS_MISSING": (INFO, "unverified",
+                      "The kernel snapshot has no kernel facts (kernel source or probe), so which helpers and "
+                      "kfuncs this program type may call is not checked: the verdict holds only for what BTF "
+                      "shows. Add facts with `bpfstab kernel facts` or `kernel import --source`."),
+    "FACTS_MISSING_RISK": (UNKNOWN, "cannot be judged",
+                           "The kernel snapshot has no kernel facts, and on another kernel whose facts are known "
+                           "this helper or kfunc is not offered to this program type: whether it is offered here "
+                           "cannot be told."),
     "EXTERN_UNSUPPORTED": (ERROR, "fails to load",
                            "An extern is in a section libbpf does not support (only .ksyms and .kconfig)."),
     # CO-RE

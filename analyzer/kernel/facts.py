@@ -13,14 +13,16 @@ from dataclasses import dataclass, field, asdict
 from typing import Optional
 
 FACTS_SCHEMA = "bpfstab.facts/1"
-ORIGINS = ("source", "probe")
+ORIGINS = ("source", "probe", "borrowed")
+# "borrowed": the source facts of another kernel of the same major.minor, attached to a kernel imported
+# without --source (analyzer.facts_reference.borrow); lowest priority, always labelled with borrowed_from.
 ALL_PROG_TYPES = "*"     # a kfunc set registered for BPF_PROG_TYPE_UNSPEC (the common hook): every type
 
 
 @dataclass
 class KernelFacts:
-    origin: str                                   # "source" | "probe"
-    detail: str = ""                              # "linux-source-6.12 6.12.107", "probe on 6.18.44 (root)"
+    origin: str                                   # "source" | "probe" | "borrowed"
+    detail: str = ""                              # "linux-source-6.12 6.12.117", "probe on 6.18.44 (root)"
     version: Optional[str] = None                 # kernel version of the tree, or release of the probed kernel
     # kfunc name -> KF_ flag names, from BTF_ID_FLAGS(func, name, KF_...) in the source
     kfunc_flags: dict = field(default_factory=dict)
@@ -36,6 +38,7 @@ class KernelFacts:
     # where each kind of fact came from inside the origin, e.g. {"kfunc_prog_types": "register_btf_kfunc_id_set"}
     methods: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    borrowed_from: Optional[str] = None           # "borrowed" only: the release whose source facts these are
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -71,7 +74,7 @@ class MergedFacts:
 
     def kfunc_allowed(self, kfunc: str, prog_type: str):
         """(True|False|None, origin). None when no origin knows the kfunc's program types."""
-        for origin in ("probe", "source"):
+        for origin in ("probe", "source", "borrowed"):
             types = self.by_origin.get(origin, {}).get(kfunc)
             if types is None:
                 continue
@@ -98,7 +101,7 @@ def merged(facts) -> MergedFacts:
     """Combine facts of several origins: probe wins over source, each difference is recorded."""
     by_origin = {f.origin: f for f in facts}
     out = MergedFacts()
-    for origin in ("source", "probe"):          # later origins overwrite earlier ones
+    for origin in ("borrowed", "source", "probe"):          # later origins overwrite earlier ones
         f = by_origin.get(origin)
         if f is None:
             continue

@@ -198,7 +198,9 @@ _ORIGIN_WORDS = {".BTF_ids": "the kernel's .BTF_ids", "source": "kernel source",
 
 def _origin_words(snap, origin):
     what = _ORIGIN_WORDS.get(origin, str(origin))
-    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe") else None
+    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe", "borrowed") else None
+    if origin == "borrowed" and kf is not None:
+        return f"kernel source facts borrowed from {kf.borrowed_from} ({kf.detail})"
     label = kf and (kf.detail or kf.version)
     return f"{what} ({label})" if label else what
 
@@ -561,9 +563,32 @@ def diff_kernels(old, new, only=None) -> list:
     return out
 
 
-def diff_json(old, new, changes) -> dict:
+def not_compared(old, new, only=None) -> list:
+    """What `diff_kernels` could not compare for lack of kernel facts, one sentence each: kfunc and
+    helper hooks need facts on both sides; KF_ flags of kfuncs outside .BTF_ids come only from facts."""
+    want = set(KINDS) if not only else set(only)
+    missing = [s.id for s in (old, new) if _facts(s) is None]
+    if not missing:
+        return []
+    who = " and ".join(missing) + (" have" if len(missing) > 1 else " has") + " no kernel facts"
+    out = []
+    if "kfunc" in want:
+        out.append(f"kfunc hooks (which program types may call each kfunc): {who}")
+        both = [n for n in old.kfuncs if n in new.kfuncs]
+        unflagged = sum(1 for n in both if _flag_set(old, old.kfuncs[n])[0] is None
+                        or _flag_set(new, new.kfuncs[n])[0] is None)
+        if unflagged:
+            out.append(f"KF_ flags of {unflagged} of the {len(both)} kfuncs on both kernels (not in .BTF_ids "
+                       f"pairs; only kernel facts have them): {who}")
+    if "helper" in want:
+        out.append(f"helper hooks (which program types each helper is offered to): {who}")
+    return out
+
+
+def diff_json(old, new, changes, only=None) -> dict:
+    """The "bpfstab.diff/1" document; "not_compared" lists what could not be compared (no facts)."""
     return {"schema": "bpfstab.diff/1", "old": kernel_info(old), "new": kernel_info(new),
-            "changes": [c.to_json() for c in changes]}
+            "changes": [c.to_json() for c in changes], "not_compared": not_compared(old, new, only)}
 
 
 def sort_kernels(kernels) -> list:
@@ -600,5 +625,7 @@ def timeline(kernels, kfunc=None) -> dict:
             for t in targets:
                 if t in entries:
                     entries[t]["changes"].append(dict(step))
+    gaps = [{"from": a.id, "to": b.id, "what": w} for a, b in zip(ks, ks[1:])
+            for w in not_compared(a, b, {"kfunc"}) if w.startswith("KF_")]
     return {"schema": "bpfstab.timeline/1", "kernels": [kernel_info(s) for s in ks],
-            "kfuncs": list(entries.values())}
+            "kfuncs": list(entries.values()), "not_compared": gaps}

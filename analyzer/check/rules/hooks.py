@@ -34,6 +34,8 @@ def origin_text(kernel, origin):
     if origin == ".BTF_ids":
         return "the kernel's .BTF_ids"
     kf = kernel.facts.get(origin)
+    if origin == "borrowed" and kf is not None:
+        return f"kernel source facts borrowed from {kf.borrowed_from} ({kf.detail})"
     what = "kernel source" if origin == "source" else "probe" if origin == "probe" else str(origin)
     label = kf and (kf.detail or kf.version)
     return f"{what}: {label}" if label else what

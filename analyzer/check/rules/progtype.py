@@ -154,7 +154,7 @@ def check_attach_target(info, kernel):
         mod, fn = split_module(target)
         name = prefix + fn
         if kernel.btf.find(name, kind):
-            return []
+            return _attach_address(info, kernel, name, kind, at)
         for mname, mbtf in kernel.modules.items():
             if (mod is None or mod == mname) and mbtf.find_own(name, kind):
                 return []
@@ -167,12 +167,35 @@ def check_attach_target(info, kernel):
     if info.prog_type == "BPF_PROG_TYPE_KPROBE" and at is None and info.section.split("/")[0] in (
             "kprobe", "kretprobe"):
         fn = target.split("+")[0]
-        if fn and kernel.btf.find(fn, K.FUNC) == 0 and not (
-                kernel.function_symbols and fn in kernel.function_symbols):
+        syms = getattr(kernel, "symbols", None)
+        if fn and syms is not None:
+            if not syms.is_function(fn) and ":" not in fn:
+                return [Finding("KPROBE_TARGET_MISSING",
+                                f"kprobe target '{fn}' is not a function in kernel {kernel.release}'s symbol "
+                                f"table ({syms.source})", detail={"target": fn})]
+        elif fn and kernel.btf.find(fn, K.FUNC) == 0:
             return [Finding("KPROBE_TARGET_MISSING",
                             f"kprobe target '{fn}' is not a function in kernel {kernel.release}'s BTF",
                             detail={"target": fn})]
     return []
+
+
+# attach types whose target address bpf_check_attach_target looks up (its `default:` case)
+_ADDRESS_CHECKED = frozenset(("BPF_TRACE_FENTRY", "BPF_TRACE_FEXIT", "BPF_MODIFY_RETURN", "BPF_TRACE_FSESSION",
+                              "BPF_LSM_MAC", "BPF_LSM_CGROUP"))
+
+
+def _attach_address(info, kernel, name, kind, at):
+    """kernel bpf_check_attach_target: a vmlinux FUNC target needs kallsyms_lookup_name(name) != 0."""
+    syms = getattr(kernel, "symbols", None)
+    if syms is None or kind != K.FUNC or at not in _ADDRESS_CHECKED or syms.is_function(name):
+        return []
+    return [Finding("ATTACH_ADDRESS_MISSING",
+                    f"attach target '{name}' ({info.section}) is in kernel {kernel.release}'s BTF but has no "
+                    f"address in its symbol table ({syms.source}): 'The address of function {name} cannot be "
+                    f"found'", detail={"target": name},
+                    hint="the function is inlined or not traceable on this kernel; attach to a caller, or mark "
+                         "the program '?' and enable it only where the target has an address")]
 
 
 def _struct_ops_map(obj, var_name):

@@ -13,14 +13,21 @@ def register(subparsers):
     sub.required = True
 
     imp = sub.add_parser("import", help="make a snapshot from a kernel file, a Debian package or 'running'")
-    imp.add_argument("src", metavar="SRC", help="'running', raw BTF, vmlinux, vmlinuz/bzImage or a .deb")
+    imp.add_argument("src", metavar="SRC", nargs="+",
+                     help="'running', raw BTF, vmlinux, vmlinuz/bzImage, or one kernel's Debian packages "
+                          "(image/binary, base, modules, -dbg; missing siblings are looked for next to them)")
     imp.add_argument("--config", metavar="FILE", help="the kernel's .config (when SRC does not carry it)")
+    imp.add_argument("--system-map", metavar="FILE", dest="system_map",
+                     help="the kernel's System.map (symbols for typeless ksyms, fentry and kprobe targets)")
     imp.add_argument("--name", metavar="NAME", help="name of the snapshot (default: the file name or release)")
     imp.add_argument("--modules", action="store_true", help="also import module BTF (larger snapshot)")
     imp.add_argument("-o", "--output", metavar="FILE", help="where to write the snapshot (default: the cache)")
     imp.add_argument("--source", metavar="TREE",
                      help="kernel source (directory, linux-source .deb or .tar.xz): attach kfunc/helper access "
                           "per program type read from it with libclang")
+    imp.add_argument("--no-borrow", action="store_true", dest="no_borrow",
+                     help="without --source, do not borrow the source facts of a bundled kernel of the same "
+                          "major.minor")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     imp.set_defaults(func=cmd_import)
 
@@ -55,32 +62,57 @@ def register(subparsers):
 def cmd_import(args):
     from analyzer.kernel import snapshot as kernels
     from analyzer.cli.progress import Progress
-    if args.src != "running" and not os.path.exists(args.src):
-        raise InputError(args.src, "no such file")
-    if args.config is not None and not os.path.isfile(args.config):
-        raise InputError(args.config, "no such file")
+    for src in args.src:
+        if src != "running" and not os.path.exists(src):
+            raise InputError(src, "no such file")
+    for flag in (args.config, args.system_map):
+        if flag is not None and not os.path.isfile(flag):
+            raise InputError(flag, "no such file")
+    src = args.src if len(args.src) > 1 else args.src[0]
     if args.source is not None and not os.path.exists(args.source):
         raise InputError(args.source, "no such file or directory")
     with Progress(0, "import", quiet=args.quiet) as pr:
         if args.output:
-            snap = kernels.import_kernel(args.src, config_path=args.config, name=args.name,
-                                         with_modules=args.modules, progress=pr)
+            snap = kernels.import_kernel(src, config_path=args.config, name=args.name,
+                                         with_modules=args.modules, progress=pr, system_map=args.system_map)
             out = args.output
         else:
-            snap, out = kernels.import_to_cache(args.src, config_path=args.config, name=args.name,
-                                                with_modules=args.modules, progress=pr)
+            snap, out = kernels.import_to_cache(src, config_path=args.config, name=args.name,
+                                                with_modules=args.modules, progress=pr, system_map=args.system_map)
         if args.source is not None:
             _attach_source_facts(snap, args.source, args.config, pr, use_cache=True)
-        if args.output or args.source is not None:
+        elif not args.no_borrow:
+            from analyzer.kernel.facts_reference import borrow
+            kf = borrow(snap)
+            if kf is not None:
+                snap.set_facts(kf)
+        if args.output or args.source is not None or snap.facts:
             out = kernels.save_snapshot(snap, out)
+    # what was found and what was not, on every import (kept in the snapshot too: `kernel show`)
     if not args.quiet:
+        for line in import_report_lines(snap):
+            print(line, file=sys.stderr)
         c = snap.kfunc_counts()
         print(f"{snap.release} {snap.arch}: {snap.btf.type_count - 1} types, {c['total']} kfuncs, "
               f"{len(snap.module_names)} modules", file=sys.stderr)
-        if args.source is not None:
-            print(_facts_line(snap, snap.facts["source"]), file=sys.stderr)
     print(out)
     return 0
+
+
+def import_report_lines(snap):
+    """'config:     found: ...' lines: what the import found and what it did not, then the facts."""
+    out = [f"{r['item'] + ':':12s}{'found' if r['found'] else 'NOT FOUND'}: {r['text']}"
+           for r in snap.import_report]
+    src = snap.facts.get("source")
+    if src is not None:
+        out.append(f"{'facts:':12s}found: {_facts_line(snap, src)}")
+    elif "borrowed" in snap.facts:
+        out.append(f"{'facts:':12s}BORROWED: {_facts_line(snap, snap.facts['borrowed'])} (same major.minor; "
+                   "--source gives this kernel's own, --no-borrow none)")
+    elif not snap.facts:
+        out.append(f"{'facts:':12s}NOT FOUND: none (helper/kfunc access per program type unverified on "
+                   "this kernel; add --source or `bpfstab kernel facts`)")
+    return out
 
 
 def _config_text(snap, config_path):
@@ -104,6 +136,13 @@ def _config_text(snap, config_path):
 def _attach_source_facts(snap, source, config_path, progress, use_cache=True):
     from analyzer.kernel import source as kernel_source
     text, label = _config_text(snap, config_path)
+    if config_path is None and not label.startswith("the full config"):
+        n = sum(1 for v in snap.config.values() if v != "n")
+        loud = ("WARNING: no kernel config: the source is parsed with every CONFIG_ option unset, so "
+                "#ifdef'd kfunc sets and helpers are missing from the facts" if n == 0 else
+                f"WARNING: no full kernel config: the source is parsed with only {label}; #ifdef CONFIG_ "
+                "blocks outside it are skipped")
+        print(f"{loud}; pass --config with the kernel's .config", file=sys.stderr)
     kf = kernel_source.source_facts(source, text, config_label=label, progress=progress, use_cache=use_cache)
     if config_path is None and not label.startswith("the full config"):
         kf.warnings = [f"parsed with the snapshot's config subset ({label}); pass --config with the full "
@@ -132,7 +171,8 @@ def _built_version(snap):
 def _facts_line(snap, kf):
     from analyzer.kernel.source import kfunc_coverage
     cov = kfunc_coverage(snap, kf)
-    return (f"facts from {kf.origin}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
+    who = f"facts borrowed from {kf.borrowed_from} source" if kf.origin == "borrowed" else f"facts from {kf.origin}"
+    return (f"{who}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
             f"({cov['known']}/{cov['total']} of the snapshot's kfuncs), helpers for "
             f"{len(kf.helper_prog_types)} program types, {len(kf.warnings)} warnings")
 
@@ -194,6 +234,13 @@ def cmd_show(args):
     syms = c["function_symbols"]
     w(f"functions {c['functions']}  tracepoints {c['tracepoints']}  lsm hooks {c['lsm_hooks']}  "
       f"iterators {c['iterators']}  symtab functions {syms if syms is not None else '-'}  modules {c['modules']}\n")
+    sm = snap.symbols_meta
+    if sm is not None:
+        w(f"symbols: {sm['functions']} functions, "
+          f"{sm['data'] if sm['data'] is not None else 'no'} data symbols (from {sm['source']})\n")
+    elif syms is None:
+        w("symbols: none (typeless ksyms, fentry addresses and kprobe targets unverified; import with "
+          "--system-map, Debian: the System.map of linux-image-<release>-dbg)\n")
     if snap.struct_ops:
         w(f"struct_ops: {' '.join(snap.struct_ops)}\n")
     if snap.config:
@@ -203,12 +250,15 @@ def cmd_show(args):
         w("config: not available\n")
     for n in snap.notes:
         w(f"note: {n}\n")
+    for line in import_report_lines(snap)[:-1] if snap.import_report else ():
+        w(f"import   {line}\n")
     for origin, kf in sorted(snap.facts.items()):
         w(_facts_line(snap, kf) + "\n")
         for k, v in sorted(kf.methods.items()):
             w(f"  {k}: {v}\n")
     if not snap.facts:
-        w("facts: none (program-type access of kfuncs and helpers unknown; `bpfstab kernel facts` adds them)\n")
+        w("kernel facts: none (program-type access of kfuncs and helpers unverified; `bpfstab kernel facts` "
+          "adds them)\n")
     w(f"\nkfuncs ({len(snap.kfuncs)}):\n")
     for k in snap.kfuncs.values():
         extra = []

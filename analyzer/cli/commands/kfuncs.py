@@ -136,7 +136,7 @@ def cmd_diff(args):
     only = parse_only(args.only)
     old = kernels.resolve_kernel(args.old, quiet=args.quiet)
     new = kernels.resolve_kernel(args.new, quiet=args.quiet)
-    return emit(args, "diff", diff_json(old, new, diff_kernels(old, new, only)))
+    return emit(args, "diff", diff_json(old, new, diff_kernels(old, new, only), only))
 
 
 # ------------------------------------------------------------------------------ timeline

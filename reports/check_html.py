@@ -6,6 +6,7 @@ import os
 
 import jinja2
 
+from analyzer.check import summary
 from analyzer.check.findings import CODES
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -21,26 +22,6 @@ def environment(autoescape):
                               undefined=jinja2.StrictUndefined)
 
 
-def status(result):
-    """The cell status of one result: pass, warn, fail, unknown (or none when absent)."""
-    if result is None:
-        return "none"
-    if result.verdict == "fails":
-        return "fail"
-    if result.verdict == "unknown":
-        return "unknown"
-    if any(f.severity == "warning" for f in result.findings):
-        return "warn"
-    return "pass"
-
-
-def counts(results):
-    c = {"loads": 0, "fails": 0, "unknown": 0}
-    for r in results:
-        c[r.verdict] = c.get(r.verdict, 0) + 1
-    return c
-
-
 def matrix(results, kernels):
     """Rows in first-seen order: {object, program, section, name, cells: [{kernel, result, status,
     anchor, findings}]}; anchor is set for every cell with something to show."""
@@ -52,7 +33,7 @@ def matrix(results, kernels):
         cells = []
         for j, k in enumerate(kernels):
             r = row.get(k.id)
-            st = status(r)
+            st = summary.state(r)
             shown = [f for f in r.findings if f.severity in SHOWN] if r is not None else []
             cells.append({"kernel": k, "result": r, "status": st, "mark": MARK[st], "label": LABEL[st],
                           "findings": shown, "anchor": f"f-{i}-{j}" if shown else None})
@@ -123,6 +104,6 @@ def render(results, kernels, min_kernel=None):
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
     kfuncs, kfunc_anchor = kfunc_table(rows, kernels)
-    return tpl.render(rows=rows, kernels=list(kernels), counts=counts(results), with_min=with_min,
+    return tpl.render(rows=rows, kernels=list(kernels), counts=summary.counts(results), with_min=with_min,
                       kfuncs=kfuncs, kfunc_anchor=kfunc_anchor,
                       total=len(results), mark=MARK, label=LABEL)

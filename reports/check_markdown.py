@@ -7,7 +7,9 @@ Input text is escaped for Markdown (table pipes, emphasis, links) and for the HT
 passes through (<, >, &)."""
 import html
 
-from .check_html import attach_min_kernel, counts, environment, matrix
+from analyzer.check import summary
+
+from .check_html import attach_min_kernel, environment, matrix
 
 MD_MARK = {"pass": "\u2705", "warn": "\u26a0\ufe0f", "fail": "\u274c", "unknown": "\u2754",
            "none": "\u2013"}
@@ -78,7 +80,7 @@ def render(results, kernels, min_kernel=None, limit=LIMIT):
     clean = [row for row in rows if all(c["status"] == "pass" for c in row["cells"])]
     failing = [row for row in rows if row["failing"]]
     tpl = env.get_template("check.md.j2")
-    ctx = dict(kernels=list(kernels), counts=counts(results), total=len(results), mark=MD_MARK,
+    ctx = dict(kernels=list(kernels), counts=summary.counts(results), total=len(results), mark=MD_MARK,
                with_min=with_min, nclean=len(clean), limit=limit)
     text = tpl.render(shown=shown, clean=clean, failing=failing, omitted=None, **ctx)
     if limit is None or len(text) <= limit:

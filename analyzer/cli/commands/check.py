@@ -7,6 +7,7 @@ carry the .c path as "object" and FILE:LINE locations. What only the compiled co
 code the optimiser drops) is not judged for sources."""
 import sys
 
+from analyzer.check import summary
 from analyzer.check.engine import check_objects
 from analyzer.cli.progress import Progress
 from analyzer.kernel.versions import release_key
@@ -67,17 +68,8 @@ def run(args):
         color = args.output is None and sys.stdout.isatty()
         text = check_text.render(results, kernels, color=color)
     write_output(args.output, text)
-    return exit_code(results, args.fail_on)
+    return summary.exit_code(results, args.fail_on)
 
 
 RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
 
-
-def exit_code(results, fail_on):
-    if fail_on == "never":
-        return 0
-    if any(r.verdict == "fails" for r in results):
-        return 1
-    if fail_on == "warnings" and any(f.severity == "warning" for r in results for f in r.findings):
-        return 1
-    return 0

@@ -2,24 +2,14 @@
 
 A program × kernel matrix whose non-passing cells link to anchored findings blocks, then the
 kernels' provenance. Everything taken from the input is escaped (jinja2 autoescape)."""
-import os
-
-import jinja2
-
 from analyzer.check import summary
-from analyzer.check.findings import CODES
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+from .environment import template
+
 SHOWN = ("error", "warning", "unknown")
 MARK = {"pass": "\u2713", "warn": "!", "fail": "\u2717", "unknown": "?", "none": "\u2013"}
 LABEL = {"pass": "loads", "warn": "loads, with warnings", "fail": "fails", "unknown": "unknown",
          "none": "not checked"}
-
-
-def environment(autoescape):
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              undefined=jinja2.StrictUndefined)
 
 
 def matrix(results, kernels):
@@ -92,15 +82,9 @@ def kfunc_table(rows, kernels):
     return table, anchors
 
 
-def consequence(code):
-    return CODES[code][1] if code in CODES else ""
-
-
 def render(results, kernels, min_kernel=None):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None."""
-    env = environment(autoescape=True)
-    env.filters["consequence"] = consequence
-    tpl = env.get_template("check.html.j2")
+    tpl = template("check.html.j2")
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
     kfuncs, kfunc_anchor = kfunc_table(rows, kernels)

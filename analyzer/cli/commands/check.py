@@ -12,7 +12,9 @@ from analyzer.check.engine import check_objects
 from analyzer.cli.progress import Progress
 from analyzer.kernel.versions import release_key
 from analyzer.check.min_kernel import min_kernels
+from analyzer.views.artifacts import artifacts
 from analyzer.cli.commands._common import add_input_args, read_inputs, read_sources, write_output
+from reports.registry import renderer
 
 
 def register(sub):
@@ -54,22 +56,16 @@ def run(args):
         results = check_objects(objects, kernels, progress=bar)
         results += check_sources(sources, kernels, progress=bar)
     mk = min_kernels(results, kernels) if args.min_kernel else None
-    if args.min_kernel and args.format in ("text", "json", None):
-        from reports import min_kernel
-        text = min_kernel.render(mk, args.format)     # its own listing / bpfstab.min-kernel/1
+    if args.min_kernel and args.format in ("text", "json"):
+        text = renderer("min-kernel", args.format)(mk)        # its own listing / bpfstab.min-kernel/1
     elif args.format == "json":
-        from reports import check_json
-        text = check_json.render(results, kernels)
-    elif args.format in RENDERERS:
-        import importlib
-        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels, min_kernel=mk)
+        text = renderer("check", "json")(results, kernels)
+    elif args.format == "text":
+        text = renderer("check", "text")(results, kernels, color=args.output is None and sys.stdout.isatty())
+    elif args.format == "sarif":            # SARIF locates findings in files: resolved here, not in reports/
+        text = renderer("check", "sarif")(results, kernels, min_kernel=mk, artifacts=artifacts(results))
     else:
-        from reports import check_text
-        color = args.output is None and sys.stdout.isatty()
-        text = check_text.render(results, kernels, color=color)
+        text = renderer("check", args.format)(results, kernels, min_kernel=mk)
     write_output(args.output, text)
     return summary.exit_code(results, args.fail_on)
-
-
-RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
 

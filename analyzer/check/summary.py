@@ -30,13 +30,23 @@ def counts(results):
     return out
 
 
+# --fail-on levels, each including the ones before it
+FAIL_ON = ("fails", "unknown", "feature-off", "warnings", "never")
+FEATURE_OFF = "loads with a feature off"          # findings.CODES consequence
+
+
 def exit_code(results, fail_on):
-    """1 when something fails (fail_on "fails"), or fails or carries a warning ("warnings"); 0 otherwise
-    and always for "never"."""
+    """1 when some result meets the --fail-on level (or a stricter one), else 0."""
     if fail_on == "never":
         return 0
-    if any(r.verdict == "fails" for r in results):
-        return 1
-    if fail_on == "warnings" and any(has_warning(r) for r in results):
-        return 1
+    level = FAIL_ON.index(fail_on)
+    for r in results:
+        if r.verdict == "fails":
+            return 1
+        if level >= FAIL_ON.index("unknown") and r.verdict == "unknown":
+            return 1
+        if level >= FAIL_ON.index("feature-off") and any(f.consequence == FEATURE_OFF for f in r.findings):
+            return 1
+        if level >= FAIL_ON.index("warnings") and has_warning(r):
+            return 1
     return 0

@@ -7,6 +7,8 @@ carry the .c path as "object" and FILE:LINE locations. What only the compiled co
 code the optimiser drops) is not judged for sources."""
 import sys
 
+from btf.errors import InputError
+
 from analyzer.check import summary
 from analyzer.check.engine import check_objects
 from analyzer.cli.progress import Progress
@@ -20,16 +22,18 @@ from reports.registry import renderer
 def register(sub):
     p = sub.add_parser("check", help="predict whether programs load on kernels",
                        description="Predict, per program and kernel, whether a libbpf ≥ 1.0 load succeeds, "
-                                   "with every reason. Exit codes: 0 everything loads, 1 something fails "
-                                   "(see --fail-on), 2 bad input or usage.")
+                                   "with every reason. Exit codes: 0 everything passes --fail-on, 1 something "
+                                   "fails it, 2 bad input or usage (also: nothing was checked).")
     add_input_args(p)
     p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
                    help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
                         "kernel source 'kernel import' accepts (default: bundled kernels + running)")
     p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--fail-on", choices=("fails", "warnings", "never"), default="fails",
-                   help="what makes the exit code 1 (default: fails)")
+    p.add_argument("--fail-on", choices=summary.FAIL_ON, default="fails",
+                   help="what makes the exit code 1, each level including the ones before it: fails (a "
+                        "program fails to load), unknown (also: cannot be told offline), feature-off (also: "
+                        "loads with a feature off), warnings (also: any warning); never (default: fails)")
     p.add_argument("--min-kernel", action="store_true",
                    help="report the oldest given kernel each program loads on, and why older ones fail")
     p.set_defaults(func=run)
@@ -55,6 +59,9 @@ def run(args):
     with Progress((len(objects) + len(sources)) * len(kernels), "checking", quiet=args.quiet) as bar:
         results = check_objects(objects, kernels, progress=bar)
         results += check_sources(sources, kernels, progress=bar)
+    if not results:     # a gate that checked nothing must not pass
+        what = "no kernels" if not kernels else "no BPF programs in the inputs"
+        raise InputError(" ".join(args.inputs), f"nothing to check: {what}")
     mk = min_kernels(results, kernels) if args.min_kernel else None
     if args.min_kernel and args.format in ("text", "json"):
         text = renderer("min-kernel", args.format)(mk)        # its own listing / bpfstab.min-kernel/1
@@ -68,4 +75,3 @@ def run(args):
         text = renderer("check", args.format)(results, kernels, min_kernel=mk)
     write_output(args.output, text)
     return summary.exit_code(results, args.fail_on)
-

@@ -1,4 +1,5 @@
 """Text report of `check`: a program × kernel matrix, then every reason. Colour only on a TTY."""
+from analyzer.check import summary
 
 MARK = {"loads": "ok", "fails": "FAIL", "unknown": "?"}
 COLOR = {"loads": "\033[32m", "fails": "\033[31m", "unknown": "\033[33m", "warn": "\033[33m"}
@@ -7,7 +8,7 @@ RESET = "\033[0m"
 
 def _cell(result, color):
     mark = MARK[result.verdict]
-    warn = result.verdict == "loads" and any(f.severity == "warning" for f in result.findings)
+    warn = summary.state(result) == "warn"
     if warn:
         mark = "ok*"
     if color:
@@ -79,9 +80,7 @@ def render(results, kernels, *, color=False, min_kernel=None):
         lines.append("")
         lines.append("reasons:")
         lines.extend(reasons)
-    counts = {"loads": 0, "fails": 0, "unknown": 0}
-    for r in results:
-        counts[r.verdict] += 1
+    counts = summary.counts(results)
     lines.append("")
     lines.append(f"{len(results)} checks: {counts['loads']} load, {counts['fails']} fail, "
                  f"{counts['unknown']} unknown")

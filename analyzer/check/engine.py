@@ -371,14 +371,4 @@ def _helper_findings(prog, state, reach, linked, use_facts=True, obj=None, unver
     return out
 
 
-def summarize(results):
-    """Counts per verdict for the text report and exit codes."""
-    out = {"loads": 0, "fails": 0, "unknown": 0, "warnings": 0}
-    for r in results:
-        out[r.verdict] += 1
-        if r.verdict == "loads" and any(f.severity == "warning" for f in r.findings):
-            out["warnings"] += 1
-    return out
-
-
-__all__ = ["Result", "KernelState", "check_objects", "check_object", "summarize", "ERROR"]
+__all__ = ["Result", "KernelState", "check_objects", "check_object", "ERROR"]

@@ -1,10 +1,11 @@
 """`bpfstab kernel import|facts|show|list`: make, annotate, inspect and enumerate kernel snapshots."""
-import json
 import os
 import sys
 from pathlib import Path
 
 from btf.errors import InputError
+
+from reports.registry import renderer
 
 
 def register(subparsers):
@@ -90,29 +91,12 @@ def cmd_import(args):
             out = kernels.save_snapshot(snap, out)
     # what was found and what was not, on every import (kept in the snapshot too: `kernel show`)
     if not args.quiet:
-        for line in import_report_lines(snap):
-            print(line, file=sys.stderr)
+        sys.stderr.write(renderer("kernel import", "text")(snap))
         c = snap.kfunc_counts()
         print(f"{snap.release} {snap.arch}: {snap.btf.type_count - 1} types, {c['total']} kfuncs, "
               f"{len(snap.module_names)} modules", file=sys.stderr)
     print(out)
     return 0
-
-
-def import_report_lines(snap):
-    """'config:     found: ...' lines: what the import found and what it did not, then the facts."""
-    out = [f"{r['item'] + ':':12s}{'found' if r['found'] else 'NOT FOUND'}: {r['text']}"
-           for r in snap.import_report]
-    src = snap.facts.get("source")
-    if src is not None:
-        out.append(f"{'facts:':12s}found: {_facts_line(snap, src)}")
-    elif "borrowed" in snap.facts:
-        out.append(f"{'facts:':12s}BORROWED: {_facts_line(snap, snap.facts['borrowed'])} (same major.minor; "
-                   "--source gives this kernel's own, --no-borrow none)")
-    elif not snap.facts:
-        out.append(f"{'facts:':12s}NOT FOUND: none (helper/kfunc access per program type unverified on "
-                   "this kernel; add --source or `bpfstab kernel facts`)")
-    return out
 
 
 def _config_text(snap, config_path):
@@ -168,15 +152,6 @@ def _built_version(snap):
     return None
 
 
-def _facts_line(snap, kf):
-    from analyzer.kernel.source import kfunc_coverage
-    cov = kfunc_coverage(snap, kf)
-    who = f"facts borrowed from {kf.borrowed_from} source" if kf.origin == "borrowed" else f"facts from {kf.origin}"
-    return (f"{who}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
-            f"({cov['known']}/{cov['total']} of the snapshot's kfuncs), helpers for "
-            f"{len(kf.helper_prog_types)} program types, {len(kf.warnings)} warnings")
-
-
 def cmd_facts(args):
     from analyzer.kernel import snapshot as kernels
     from analyzer.cli.progress import Progress
@@ -199,85 +174,15 @@ def cmd_facts(args):
         kf = _attach_source_facts(snap, args.source, args.config, pr, use_cache=not args.no_cache)
     kernels.save_snapshot(snap, out)
     if not args.quiet:
-        print(_facts_line(snap, kf), file=sys.stderr)
+        print(renderer("kernel facts", "text")(snap, kf), file=sys.stderr)
     print(out)
     return 0
-
-
-def _flags_text(k):
-    if k.flags is None:
-        return ""
-    return "|".join(k.flag_names) if k.flag_names else f"0x{k.flags:x}"
 
 
 def cmd_show(args):
     from analyzer.kernel import snapshot as kernels
     snap = kernels.resolve_kernel(args.kernel, quiet=args.quiet)
-    if args.json:
-        json.dump(snap.to_json(), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    c = snap.counts()
-    kc = snap.kfunc_counts()
-    w = sys.stdout.write
-    w(f"kernel   {snap.id}\n")
-    w(f"release  {snap.release}\n")
-    w(f"arch     {snap.arch}\n")
-    w(f"source   {snap.source}\n")
-    if snap.path:
-        w(f"file     {snap.path}\n")
-    by = ", ".join(f"{m} {n}" for m, n in kc.items() if m not in ("total", "impl") and n)
-    w(f"types {c['types']}  kfuncs {c['kfuncs']} ({by or 'none'}"
-      f"{', _impl ' + str(kc['impl']) if kc['impl'] else ''})\n")
-    w(f"prog types {c['prog_types']}  attach types {c['attach_types']}  map types {c['map_types']}  "
-      f"helpers {c['helpers']}  contexts {c['contexts']}  struct_ops {c['struct_ops']}\n")
-    syms = c["function_symbols"]
-    w(f"functions {c['functions']}  tracepoints {c['tracepoints']}  lsm hooks {c['lsm_hooks']}  "
-      f"iterators {c['iterators']}  symtab functions {syms if syms is not None else '-'}  modules {c['modules']}\n")
-    sm = snap.symbols_meta
-    if sm is not None:
-        w(f"symbols: {sm['functions']} functions, "
-          f"{sm['data'] if sm['data'] is not None else 'no'} data symbols (from {sm['source']})\n")
-    elif syms is None:
-        w("symbols: none (typeless ksyms, fentry addresses and kprobe targets unverified; import with "
-          "--system-map, Debian: the System.map of linux-image-<release>-dbg)\n")
-    if snap.struct_ops:
-        w(f"struct_ops: {' '.join(snap.struct_ops)}\n")
-    if snap.config:
-        hl = [f"{k[7:]}={snap.config[k]}" for k in kernels.CONFIG_HIGHLIGHTS if k in snap.config]
-        w(f"config ({len(snap.config)} BPF-relevant options): {' '.join(hl)}\n")
-    else:
-        w("config: not available\n")
-    for n in snap.notes:
-        w(f"note: {n}\n")
-    for line in import_report_lines(snap)[:-1] if snap.import_report else ():
-        w(f"import   {line}\n")
-    for origin, kf in sorted(snap.facts.items()):
-        w(_facts_line(snap, kf) + "\n")
-        for k, v in sorted(kf.methods.items()):
-            w(f"  {k}: {v}\n")
-    if not snap.facts:
-        w("kernel facts: none (program-type access of kfuncs and helpers unverified; `bpfstab kernel facts` "
-          "adds them)\n")
-    w(f"\nkfuncs ({len(snap.kfuncs)}):\n")
-    for k in snap.kfuncs.values():
-        extra = []
-        fl = _flags_text(k)
-        if fl:
-            extra.append(fl)
-        if k.fastcall:
-            extra.append("fastcall")
-        if k.impl_of:
-            extra.append(f"impl of {k.impl_of}")
-        if k.module:
-            extra.append(f"module {k.module}")
-        types, origin = snap.merged_facts.kfunc_prog_type_list(k.impl_of if k.impl_of and k.found_by ==
-                                                               ["kf_implicit_args"] else k.name)
-        if types is not None:
-            short = [t[len("BPF_PROG_TYPE_"):].lower() if t.startswith("BPF_PROG_TYPE_") else "all" for t in types]
-            extra.append(f"prog types ({origin}): {' '.join(short) or 'none'}")
-        extra.append("found by " + ",".join(k.found_by))
-        w(f"  {k.proto};  /* {'; '.join(extra)} */\n")
+    sys.stdout.write(renderer("kernel show", "json" if args.json else "text")(snap))
     return 0
 
 
@@ -294,17 +199,8 @@ def cmd_list(args):
             s["where"] = where
             rows.append(s)
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    if not rows:
-        print(f"no kernel snapshots (bundled: {kernels.bundled_dir() or 'none'}, cache: {kernels.cache_dir()})")
-        return 0
-    hdr = ("ID", "RELEASE", "ARCH", "KFUNCS", "WHERE", "SOURCE", "FILE")
-    table = [hdr] + [(r["id"], r["release"] or "-", r["arch"] or "-",
-                      "-" if r["kfuncs"] is None else str(r["kfuncs"]), r["where"],
-                      (r["source"] or r.get("error") or "-")[:60], r["file"]) for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(hdr) - 1)]
-    for row in table:
-        print("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1])
+        sys.stdout.write(renderer("kernel list", "json")(rows))
+    else:
+        sys.stdout.write(renderer("kernel list", "text")(rows, bundled=kernels.bundled_dir(),
+                                                          cache=kernels.cache_dir()))
     return 0

@@ -1,18 +1,16 @@
 """`bpfstab kfuncs KERNEL`, `bpfstab diff OLD NEW`, `bpfstab timeline KERNEL...`.
 
 Parsing, assembling the JSON documents ("bpfstab.kfuncs/1", "bpfstab.diff/1", "bpfstab.timeline/1")
-and handing them to a renderer (reports/<command>_<format>.py); the comparisons live in
+and handing them to their renderer (reports/registry.py); the comparisons live in
 analyzer/diff.py, the program-type facts in analyzer/facts.py.
 """
-import importlib
-import json
 
 from btf.errors import InputError
 
 from analyzer.cli.commands._common import write_output
+from reports.registry import renderer
 
 FORMATS = ("text", "json", "md", "html")
-MODULE_SUFFIX = {"text": "text", "md": "markdown", "html": "html"}
 # --hook shorthands the kernel's kfunc hooks go by (BTF_KFUNC_HOOK_TC is BPF_PROG_TYPE_SCHED_CLS)
 HOOK_ALIASES = {"tc": "sched_cls"}
 
@@ -49,13 +47,8 @@ def register(subparsers):
 
 
 def emit(args, report, doc):
-    """The document as JSON, or through reports/<report>_<format>.py, to -o FILE or stdout."""
-    if args.format == "json":
-        text = json.dumps(doc, indent=1) + "\n"
-    else:
-        module = importlib.import_module(f"reports.{report}_{MODULE_SUFFIX[args.format]}")
-        text = module.render(doc)
-    write_output(args.output, text)
+    """The document through its (report, --format) renderer, to -o FILE or stdout."""
+    write_output(args.output, renderer(report, args.format)(doc))
     return 0
 
 

@@ -1,5 +1,4 @@
 """`bpfstab scan`: list the BPF objects inside files, packages and directories (and extract them)."""
-import json
 import os
 import re
 import sys
@@ -7,6 +6,8 @@ import sys
 from analyzer.objects.embedded import find_objects, program_sections
 from analyzer.cli.progress import Progress
 from btf.errors import InputError
+
+from reports.registry import renderer
 
 HELP = """\
 Find eBPF objects: plain .bpf.o files, objects embedded in ELF executables and libraries
@@ -94,17 +95,7 @@ def run(args):
             row["extracted_to"] = dest
 
     if args.json:
-        json.dump({"objects": rows, "warnings": warnings}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    for row in rows:
-        where = row["container"] + (f" member {row['member']}" if row["member"] else "")
-        dup = f" (duplicate of {row['duplicate_of']})" if row["duplicate_of"] else ""
-        print(f"{row['name']}  {row['size']} bytes at offset {row['offset']} in {where}{dup}")
-        print(f"    sections: {' '.join(row['program_sections']) or '(no program sections)'}")
-        if "extracted_to" in row:
-            print(f"    written to {row['extracted_to']}")
-    n_dup = sum(1 for r in rows if r["duplicate_of"])
-    print(f"{len(rows)} object(s) found" + (f", {n_dup} duplicate(s)" if n_dup else "")
-          + (f", {len(warnings)} warning(s)" if warnings else ""))
+        sys.stdout.write(renderer("scan", "json")(rows, warnings))
+    else:
+        sys.stdout.write(renderer("scan", "text")(rows, warnings))
     return 0

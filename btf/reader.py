@@ -451,15 +451,17 @@ class Btf:
     def skip_mods(self, tid, typedefs=True):
         """Strip const/volatile/restrict/type_tag (and typedefs unless typedefs=False)."""
         mods = K.MODIFIERS if typedefs else K.CV_MODIFIERS
+        start = tid
         for _ in range(MAX_RESOLVE_DEPTH + 1):
             if self.kind_of(tid) not in mods:
                 return tid
             tid = self.type(tid).type
-        raise self._err(f"type loop or chain too deep while resolving modifiers at [{tid}]")
+        raise self.too_deep(start, MAX_RESOLVE_DEPTH, "resolving modifiers")
 
     def resolve_size(self, tid):
         """Byte size of a type (kernel btf_resolve_size); errors on void, functions, and loops."""
         nelems = 1
+        start = tid
         for _ in range(MAX_RESOLVE_DEPTH + 1):
             t = self.type(tid)
             k = t.kind
@@ -475,7 +477,84 @@ class Btf:
                 tid = t.elem_type
                 continue
             raise self._err(f"type [{tid}] ({t.kind_name}) has no size")
-        raise self._err(f"type loop or chain too deep while sizing [{tid}]")
+        raise self.too_deep(start, MAX_RESOLVE_DEPTH, "sizing")
+
+    # ------------------------------------------------------------------ loops
+    def _value_edges(self, tid):
+        """Type IDs `tid` depends on by value (what the kernel must resolve first): PTR has none
+        (a pointer ends the resolution at a struct; pointer-only loops are found separately)."""
+        k = self.kind_of(tid)
+        if k == K.PTR or tid == 0:
+            return ()
+        t = self.type(tid)
+        if k in (K.STRUCT, K.UNION):
+            return [m.type for m in t.members]
+        if k == K.FUNC_PROTO:
+            return [t.type] + [p.type for p in t.params]
+        if k == K.DATASEC:
+            return [si.type for si in t.secinfo]
+        if k == K.ARRAY:
+            return (t.elem_type,)
+        if t.type is not None:
+            return (t.type,)
+        return ()
+
+    def loop_at(self, start=None):
+        """A type ID on a type loop reachable from `start` (anywhere when None), or None.
+
+        A loop is what the kernel's BTF verifier rejects ("Loop detected"): a cycle of by-value
+        dependencies (a struct holding itself, a typedef/modifier chain back to itself), or a chain
+        of pointers and modifiers that comes back to itself without ever reaching a struct.
+        A struct reaching itself through a pointer is normal C and no loop. Linear in the number
+        of types and edges walked; a long but finite chain is not a loop."""
+        own = range(1, self.type_count) if start is None else (start,)
+        # 1. pointer/modifier chains: a functional graph (one successor each)
+        chain_kinds = K.MODIFIERS | {K.PTR}
+        state = {}
+        for s in own:
+            path, t = [], s
+            while t and t not in state and self.kind_of(t) in chain_kinds:
+                state[t] = 1            # on the current path
+                path.append(t)
+                t = self.type(t).type
+            if t and state.get(t) == 1:
+                return t
+            for p in path:
+                state[p] = 2
+        # 2. by-value dependencies: iterative DFS with colours
+        colour = {}
+        for s in own:
+            if s in colour:
+                continue
+            colour[s] = 1
+            stack = [(s, iter(self._value_edges(s)))]
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    colour[node] = 2
+                    stack.pop()
+                    continue
+                if not nxt:
+                    continue
+                c = colour.get(nxt)
+                if c == 1:
+                    return nxt
+                if c is None:
+                    colour[nxt] = 1
+                    stack.append((nxt, iter(self._value_edges(nxt))))
+        return None
+
+    def too_deep(self, tid, depth, doing):
+        """The error for a walk from `tid` that went past `depth` steps: a loop when there is one,
+        else a chain that is merely too deep (they are different problems)."""
+        try:
+            at = self.loop_at(tid)
+        except BtfError:
+            at = None
+        if at is not None:
+            return self._err(f"type loop at [{at}] while {doing} [{tid}]")
+        return self._err(f"type chain deeper than {depth} while {doing} [{tid}] (no loop)")
 
     @property
     def pointer_size(self):

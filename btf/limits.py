@@ -124,9 +124,10 @@ def human(name, value=None) -> str:
     return str(v)
 
 
-def breach(path, name, what) -> InputError:
-    """The error for exceeding limit `name`: '<path>: <what> exceeds NAME (value; set ... to raise it)'."""
-    return InputError(path, f"{what} exceeds {name} ({human(name)}; set BPFSTAB_{name} or "
+def breach(path, name, what, value=None) -> InputError:
+    """The error for exceeding limit `name` (whose value in force is `value`, default get(name)):
+    '<path>: <what> exceeds NAME (value; set BPFSTAB_NAME or --limit NAME=N to raise it)'."""
+    return InputError(path, f"{what} exceeds {name} ({human(name, value)}; set BPFSTAB_{name} or "
                             f"--limit {name}=N to raise it)")
 
 

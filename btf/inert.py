@@ -58,3 +58,35 @@ def xml_safe(text) -> str:
     if _XML_BAD.search(s) is None:
         return s
     return _XML_BAD.sub(_escape, s)
+
+
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def inert_text(text) -> str:
+    """Like inert() for multi-line text we produced ourselves (C definitions): newlines and tabs are
+    kept, every other control character is escaped. Names inside it must already be inert."""
+    if text is None:
+        return ""
+    s = text if isinstance(text, str) else str(text)
+    if _UNSAFE_TEXT.search(s) is None:
+        return s
+    return _UNSAFE_TEXT.sub(_escape, s)
+
+
+def inert_doc(obj, multiline=frozenset()):
+    """A copy of a JSON-like document (dicts, lists, strings, numbers) with every string, dict keys
+    included, passed through inert(); strings under a key in `multiline` go through inert_text().
+    Text renderers call it on their document first, so no field can smuggle a line break."""
+    if isinstance(obj, str):
+        return inert(obj)
+    if isinstance(obj, dict):
+        return {(inert(k) if isinstance(k, str) else k):
+                (inert_text(v) if k in multiline and isinstance(v, str) else inert_doc(v, multiline))
+                for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(inert_doc(v, multiline) for v in obj) if isinstance(obj, list) else \
+            tuple(inert_doc(v, multiline) for v in obj)
+    if isinstance(obj, (set, frozenset)):
+        return type(obj)(inert_doc(v, multiline) for v in obj)
+    return obj

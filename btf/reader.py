@@ -10,6 +10,7 @@ from typing import NamedTuple, Optional
 
 from . import kinds as K
 from .errors import BtfError
+from .inert import inert
 
 MAX_RESOLVE_DEPTH = 32   # libbpf MAX_RESOLVE_DEPTH / __bpf_core_types_are_compat level
 
@@ -239,7 +240,9 @@ class Btf:
         if local >= len(s):
             raise self._err(f"string offset {off} is past the end of the string section")
         end = s.find(b"\0", local)
-        val = s[local:end].decode("utf-8", "replace")
+        # names are printed everywhere: made inert once here (the kernel refuses BTF whose names
+        # hold control characters, so real BTF is unchanged by this)
+        val = inert(s[local:end].decode("utf-8", "replace"))
         self._str_cache[off] = val
         return val
 

@@ -3,15 +3,15 @@ with its prototypes across kernels, its changes and its users. Input text is esc
 check report's Markdown."""
 from analyzer.audit import guard_text, history_text
 
+from btf.inert import inert_doc
+
 from .audit_html import _protos
-from .check_html import environment
-from .check_markdown import htmltext, md
+from .markdown import md_environment
 
 
 def render(doc):
-    env = environment(autoescape=False)
-    env.filters["md"] = md
-    env.filters["htmltext"] = htmltext
+    doc = inert_doc(doc)
+    env = md_environment()
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in doc["kernels"]}
     rows = [dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]), protos=_protos(r, rel))

@@ -1,6 +1,7 @@
 """Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
 from analyzer.audit import guard_text, history_text
 from analyzer.sections import short_prog_type
+from btf.inert import inert_doc
 
 
 def _table(rows, header):
@@ -12,6 +13,7 @@ def _table(rows, header):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     ks = doc["kernels"]
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in ks}

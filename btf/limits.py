@@ -54,9 +54,10 @@ LIMITS = {l.name: l for l in (
     Limit("MAX_JSON_DEPTH", 64, "count", "nesting of JSON read from a snapshot's meta.json"),
     Limit("MAX_SOURCE_BYTES", 64 * _MI, "bytes",
           "one BPF C source file and each file it includes, as handed to libclang"),
-    Limit("MAX_GUARDED_CALLS", 256, "count",
-          "guarded weak kfunc calls in one program analysed path by path; beyond it the guard "
-          "analysis gives up for that program and says so"),
+    Limit("MAX_GUARD_SOURCES", 256, "count",
+          "`bpf_ksym_exists()`/CO-RE exists tests tried (nearest first) as the guard of one weak "
+          "kfunc call or CO-RE access; a call preceded by more of them, none guarding it, is "
+          "reported as not guarded"),
 )}
 
 _overrides = {}

@@ -23,6 +23,7 @@ Rules:
   unreadable) becomes a warning string and the scan goes on; a package whose data archive ends
   early keeps what was found before the damage and warns.
 """
+import bisect
 import hashlib
 import io
 import lzma
@@ -218,21 +219,84 @@ _NEAR = 8192
 # ---------------------------------------------------------------------------------------------
 # skeleton headers: C string literals
 
-_C_TOKEN = re.compile(
-    r'/\*.*?\*/|//[^\n]*|"((?:[^"\\\n]|\\.|\\\n)*)"|\'(?:[^\'\\\n]|\\.)*\'',
-    re.S)
+# The tokenizer is a hand-written scanner (str.find and one-character-class searches): linear in
+# the text whatever it holds. A backtracking regular expression here took exponential time on a
+# literal made of backslash-newlines and quadratic time on unterminated comments.
+_INTERESTING = re.compile(r"[\"'/]")
+_IN_STRING = re.compile(r'[\"\\\n]')
+_IN_CHAR = re.compile(r"['\\\n]")
+
+
+def _c_tokens(text):
+    """Yield (kind, start, end) for comments ("comment"), string literals ("string", the body is
+    text[start + 1:end - 1]) and character literals ("char") of C source, in order.
+
+    An unterminated literal ends its line (the rest of the line is skipped); an unterminated block
+    comment is not a comment (scanning goes on after its "/*"), like a C lexer recovering."""
+    n = len(text)
+    i = 0
+    no_close_after = n + 1          # no "*/" at or after this position (memo: each find is done once)
+    search = _INTERESTING.search
+    while True:
+        m = search(text, i)
+        if m is None:
+            return
+        i = m.start()
+        ch = text[i]
+        if ch == "/":
+            nxt = text[i + 1:i + 2]
+            if nxt == "*":
+                j = -1 if i + 2 >= no_close_after else text.find("*/", i + 2)
+                if j < 0:
+                    no_close_after = min(no_close_after, i + 2)
+                    i += 1
+                    continue
+                yield "comment", i, j + 2
+                i = j + 2
+            elif nxt == "/":
+                j = text.find("\n", i + 2)
+                j = n if j < 0 else j
+                yield "comment", i, j
+                i = j
+            else:
+                i += 1
+            continue
+        inner = _IN_STRING if ch == '"' else _IN_CHAR
+        j = i + 1
+        while True:
+            m2 = inner.search(text, j)
+            if m2 is None:          # runs to the end of the text: not a literal
+                return
+            j = m2.start()
+            c = text[j]
+            if c == "\\":
+                if j + 1 >= n:
+                    return
+                j += 2              # a backslash takes the next character, newline included
+                continue
+            if c == "\n":          # unterminated on its line
+                i = j + 1
+                break
+            yield ("string" if ch == '"' else "char"), i, j + 1
+            i = j + 1
+            break
+
+
 _ESC = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.|\n)", re.S)
 _SIMPLE = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92, "'": 39, '"': 34,
            "?": 63, "e": 27}
 
 
-def decode_c_string(body: str) -> bytes:
+def decode_c_string(body: str, want=None) -> bytes:
     """Bytes of one C string literal body (between the quotes, source read as latin-1 so every
     character is one source byte), with C escape semantics:
-    \\x takes every following hex digit, octal takes up to three digits, backslash-newline vanishes."""
+    \\x takes every following hex digit, octal takes up to three digits, backslash-newline vanishes.
+    `want`: stop once that many bytes are decoded (the result may be a little longer)."""
     out = bytearray()
     pos = 0
     for m in _ESC.finditer(body):
+        if want is not None and len(out) >= want:
+            return bytes(out)
         if m.start() > pos:
             out += body[pos:m.start()].encode("latin-1")
         e = m.group(1)
@@ -251,48 +315,82 @@ def decode_c_string(body: str) -> bytes:
     return bytes(out)
 
 
+def _string_runs(text):
+    """[(char offset, [(body start, body end), ...])] of every run of adjacent string literals
+    (separated only by whitespace and comments, which the compiler concatenates)."""
+    runs = []
+    cur, cur_start, last_end = None, 0, None
+    for kind, a, b in _c_tokens(text):
+        if kind == "comment":
+            if cur is not None and text[last_end:a].strip() == "":
+                last_end = b             # a comment between adjacent literals keeps them joined
+            continue
+        if kind == "string":
+            adjacent = cur is not None and text[last_end:a].strip() == ""
+            if not adjacent:
+                if cur is not None:
+                    runs.append((cur_start, cur))
+                cur, cur_start = [], a
+            cur.append((a + 1, b - 1))
+            last_end = b
+        else:   # character literal ends any literal run
+            if cur is not None:
+                runs.append((cur_start, cur))
+                cur = None
+    if cur is not None:
+        runs.append((cur_start, cur))
+    return runs
+
+
 def c_string_blobs(text: str):
     """[(char offset, bytes)] of every string literal in C source, adjacent literals (separated
     only by whitespace and comments) concatenated like the compiler does."""
-    blobs = []
-    cur, cur_start, last_end = None, 0, None
-    for m in _C_TOKEN.finditer(text):
-        tok = m.group(0)
-        if tok.startswith(("/*", "//")):
-            if cur is not None and text[last_end:m.start()].strip() == "":
-                last_end = m.end()       # a comment between adjacent literals keeps them joined
-            continue
-        if tok.startswith('"'):
-            adjacent = cur is not None and text[last_end:m.start()].strip() == ""
-            if not adjacent:
-                if cur is not None:
-                    blobs.append((cur_start, b"".join(cur)))
-                cur, cur_start = [], m.start()
-            cur.append(decode_c_string(m.group(1)))
-            last_end = m.end()
-        else:   # character literal ends any literal run
-            if cur is not None:
-                blobs.append((cur_start, b"".join(cur)))
-                cur = None
-    if cur is not None:
-        blobs.append((cur_start, b"".join(cur)))
-    return blobs
+    return [(at, b"".join(decode_c_string(text[x:y]) for x, y in parts)) for at, parts in _string_runs(text)]
+
+
+def _run_head(text, parts, want):
+    """The first `want` bytes of a run of literals, decoding only as much as that needs."""
+    out = b""
+    for x, y in parts:
+        out += decode_c_string(text[x:y], want)
+        if len(out) >= want:
+            break
+    return out[:want]
 
 
 _ELF_BYTES_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__elf_bytes\s*\(")
 _CREATE_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__create_skeleton\s*\(")
 
 
+def _name_before(matches, at):
+    """The name of the last match ending at or before `at` ([(end, name)] sorted by end)."""
+    i = bisect.bisect_right(matches, (at, "\U0010ffff"))
+    return matches[i - 1][1] if i else None
+
+
 def _objects_in_skeleton(text):
     """[(skeleton name or None, bytes)] of the BPF objects in a skeleton header's text."""
-    # the object literal is by far the largest part of the header: only literals that start with
-    # the ELF magic are decoded to bytes (the tokenizer still has to walk every literal)
+    # the object literal is by far the largest part of the header: only runs that start with the
+    # ELF magic are decoded in full; skeleton names are found in one pass over the text, and each
+    # object takes the last one before it (linear however many literals the header has)
+    from btf import limits
     objs = []
-    for at, blob in c_string_blobs(text):
-        if blob.startswith(ELF_MAGIC) and is_bpf_elf(blob):
-            before = text[:at]
-            names = _ELF_BYTES_FN.findall(before) or _CREATE_FN.findall(before)
-            objs.append((names[-1] if names else None, blob))
+    elf_fns = cre_fns = None
+    cap = limits.get("MAX_EMBEDDED_OBJECTS")
+    for at, parts in _string_runs(text):
+        head = _run_head(text, parts, 64)
+        if not (head.startswith(ELF_MAGIC) and is_bpf_elf(head)):
+            continue
+        if len(objs) >= cap:
+            raise ValueError(f"more than MAX_EMBEDDED_OBJECTS ({cap}) BPF objects in one header "
+                             f"(set BPFSTAB_MAX_EMBEDDED_OBJECTS to raise it)")
+        blob = b"".join(decode_c_string(text[x:y]) for x, y in parts)
+        if not is_bpf_elf(blob):
+            continue
+        if elf_fns is None:
+            elf_fns = [(m.end(), m.group(1)) for m in _ELF_BYTES_FN.finditer(text)]
+            cre_fns = [(m.end(), m.group(1)) for m in _CREATE_FN.finditer(text)]
+        objs.append((_name_before(elf_fns, at) or _name_before(cre_fns, at), blob))
     return objs
 
 

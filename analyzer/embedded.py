@@ -29,6 +29,7 @@ import io
 import lzma
 import os
 import re
+import stat
 import struct
 import tarfile
 import zlib
@@ -36,12 +37,14 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from btf.containers import deb_data_member, deb_data_stream
+from btf import limits
 from btf.errors import InputError
 
 EM_BPF = 247
 ELF_MAGIC = b"\x7fELF"
 SKEL_SUFFIXES = (".skel.h", ".skeleton.h")
-MAX_MEMBER = 1 << 30         # a package member larger than this is skipped with a warning
+# Sizes are named limits (btf/limits.py): a package member over MAX_MEMBER_BYTES is skipped with a
+# warning; the objects kept from one input together stay under MAX_HELD_OBJECT_BYTES.
 
 
 @dataclass
@@ -87,8 +90,9 @@ def is_bpf_elf(data) -> bool:
     return h is not None and h[2] == EM_BPF
 
 
-def _object_end(buf, off):
-    """True end (relative to off) of the ELF object starting at off, or None when it cannot be cut."""
+def _object_end(buf, off, budget=None):
+    """True end (relative to off) of the ELF object starting at off, or None when it cannot be cut.
+    `budget`: a one-item list of section headers still allowed to be read (charged shnum)."""
     h = _elf_header(buf, off)
     if h is None:
         return None
@@ -99,27 +103,62 @@ def _object_end(buf, off):
     end = shoff + shnum * shentsize
     if off + end > len(buf):
         return None
+    if budget is not None:
+        budget[0] -= shnum
+        if budget[0] < 0:
+            raise _TooMany("section headers")
     e = "<" if le else ">"
-    for i in range(shnum):
-        p = off + shoff + i * shentsize
-        if is64:
-            _, sh_type, _, _, sh_offset, sh_size = struct.unpack_from(e + "IIQQQQ", buf, p)
-        else:
-            _, sh_type, _, _, sh_offset, sh_size = struct.unpack_from(e + "IIIIII", buf, p)
+    fields = "IIQQQQ" if is64 else "IIIIII"      # name, type, flags, addr, offset, size
+    fmt = e + fields + "x" * (shentsize - struct.calcsize("<" + fields))
+    table = memoryview(buf)[off + shoff:off + shoff + shnum * shentsize]
+    for _, sh_type, _, _, sh_offset, sh_size in struct.iter_unpack(fmt, table):
         if sh_type in (0, 8):        # SHT_NULL, SHT_NOBITS: no bytes in the file
             continue
-        end = max(end, sh_offset + sh_size)
+        if sh_offset + sh_size > end:
+            end = sh_offset + sh_size
     if off + end > len(buf):
         return None
     return end
 
 
+class _TooMany(Exception):
+    """A file holds more candidate objects (or section headers) than the limits allow."""
+
+
+class _View(io.RawIOBase):
+    """A seekable read-only file over a memoryview: pyelftools reads a candidate in place."""
+
+    def __init__(self, mv):
+        self.mv, self.pos = mv, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, off, whence=0):
+        self.pos = off if whence == 0 else (self.pos + off if whence == 1 else len(self.mv) + off)
+        return self.pos
+
+    def tell(self):
+        return self.pos
+
+    def readinto(self, b):
+        chunk = self.mv[self.pos:self.pos + len(b)]
+        n = len(chunk)
+        b[:n] = chunk
+        self.pos += n
+        return n
+
+
 def _validate(data):
-    """Raise ValueError when pyelftools cannot read every section header and name."""
+    """Raise ValueError when pyelftools cannot read every section header and name (bytes, or a
+    memoryview read in place)."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
     try:
-        elf = ELFFile(io.BytesIO(data))
+        elf = ELFFile(io.BytesIO(data) if isinstance(data, bytes) else io.BufferedReader(_View(data)))
         if elf["e_machine"] not in ("EM_BPF", EM_BPF):
             raise ValueError(f"e_machine is {elf['e_machine']}, not EM_BPF")
         for sec in elf.iter_sections():
@@ -158,21 +197,32 @@ def program_names(data):
 
 
 def _embedded_in(buf):
-    """[(offset, bytes)] of every valid BPF object inside buf (not counting one at offset 0)."""
+    """[(offset, bytes)] of every valid BPF object inside buf (not counting one at offset 0).
+
+    Linear in the file: the b"\\x7fELF" search never goes back, at most MAX_EMBEDDED_OBJECTS EM_BPF
+    headers are examined and 64 section headers per examined object on average are read, and a
+    candidate is validated in place (no copy) -- only objects that are kept are copied out."""
+    from btf import limits
     out = []
+    cap = limits.get("MAX_EMBEDDED_OBJECTS")
+    tries = 0
+    budget = [64 * cap]
+    mv = memoryview(buf)
     pos = buf.find(ELF_MAGIC, 1)
     while pos >= 0:
         h = _elf_header(buf, pos)
         if h is not None and h[2] == EM_BPF:
-            end = _object_end(buf, pos)
+            tries += 1
+            if tries > cap:
+                raise _TooMany("EM_BPF headers")
+            end = _object_end(buf, pos, budget)
             if end is not None:
-                data = bytes(buf[pos:pos + end])
                 try:
-                    _validate(data)
+                    _validate(mv[pos:pos + end])
                 except ValueError:
                     pass
                 else:
-                    out.append((pos, data))
+                    out.append((pos, bytes(mv[pos:pos + end])))
                     pos = buf.find(ELF_MAGIC, pos + end)
                     continue
         pos = buf.find(ELF_MAGIC, pos + 1)
@@ -191,6 +241,8 @@ def _skeleton_names(buf, objects):
     NEAR bytes -- not counting the object's own string table.  A tie means "don't know"."""
     cands = [(m.start(1), m.group(1).decode()) for m in _SKEL_NAME_RE.finditer(buf)
              if not m.group(1).startswith(b"BPF_FUNC_")]
+    if len(cands) * len(objects) > _NAMING_WORK:
+        return [None] * len(objects)     # best effort: too many pairs to score in bounded time
     names = []
     for off, data in objects:
         if not cands:
@@ -214,6 +266,7 @@ def _skeleton_names(buf, objects):
 
 
 _NEAR = 8192
+_NAMING_WORK = 65536    # (candidate, object) pairs scored at most; beyond, objects stay numbered
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,16 +462,27 @@ class _Collector:
         self.objects = []
         self.warnings = []
         self._seen = {}
+        self._data = {}         # digest -> the bytes, so duplicates share one copy
+        self._names = set()
+        self.held = 0
 
     def add(self, base, member, offset, data, label=None):
+        digest = hashlib.sha256(data).digest()
+        if digest not in self._seen:         # new bytes: they count against the limit
+            self.held += len(data)
+            if self.held > limits.get("MAX_HELD_OBJECT_BYTES"):
+                raise limits.breach(self.container, "MAX_HELD_OBJECT_BYTES", "BPF objects found in this input")
+        else:
+            data = self._data[digest]        # the same bytes, held once
         name = base if label == "" else f"{base}#{label}"
-        if any(o.name == name for o in self.objects):
+        if name in self._names:
             n = sum(1 for o in self.objects if o.name.startswith(base + "#"))
             name = f"{base}#{n}"
-        digest = hashlib.sha256(data).digest()
+        self._names.add(name)
         obj = EmbeddedObject(name=name, container=self.container, member=member, offset=offset,
                              data=data, duplicate_of=self._seen.get(digest))
         self._seen.setdefault(digest, name)
+        self._data.setdefault(digest, data)
         self.objects.append(obj)
 
 
@@ -444,7 +508,15 @@ def _scan_bytes(col, buf, base, member, *, where, strict):
                 return
             col.add(base, member, 0, bytes(buf), label="")
             return
-        found = _embedded_in(buf)
+        try:
+            found = _embedded_in(buf)
+        except _TooMany as e:
+            from btf import limits
+            err = limits.breach(where, "MAX_EMBEDDED_OBJECTS", f"candidate embedded objects ({e})")
+            if strict:
+                raise err from None
+            col.warnings.append(str(err))
+            return
         names = _skeleton_names(buf, found)
         for i, ((off, data), nm) in enumerate(zip(found, names)):
             col.add(base, member, off, data, label=nm or str(i))
@@ -494,13 +566,14 @@ def _scan_deb(col, path, progress):
                     if progress is not None:
                         progress.advance(0, note=mname)
                     fobj = tar.extractfile(m)
-                    head = fobj.read(4)
+                    head = fobj.peek(4)[:4]
                     if head != ELF_MAGIC and not mname.endswith(SKEL_SUFFIXES):
                         continue
-                    if m.size > MAX_MEMBER:
-                        col.warnings.append(f"{base}: skipped, {m.size} bytes is over the size limit")
+                    if m.size > limits.get("MAX_MEMBER_BYTES"):
+                        col.warnings.append(str(limits.breach(base, "MAX_MEMBER_BYTES",
+                                                              f"member size ({m.size} bytes); skipped:")))
                         continue
-                    buf = head + fobj.read()
+                    buf = fobj.read(m.size)         # one buffer of the member's size, no copies
                     if len(buf) != m.size:
                         col.warnings.append(f"{base}: member truncated ({len(buf)} of {m.size} bytes)")
                         continue
@@ -522,6 +595,8 @@ def _stream_errors():
 def _scan_file(col, path, base, *, strict, progress):
     try:
         with open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise InputError(path, "not a regular file (devices, FIFOs and sockets are not read)")
             head = f.read(24)
             is_deb = head.startswith(b"!<arch>\ndebian-binary") or path.endswith(".deb")
             if is_deb:
@@ -531,7 +606,10 @@ def _scan_file(col, path, base, *, strict, progress):
             if not strict and head[:4] != ELF_MAGIC and not path.endswith(SKEL_SUFFIXES):
                 return
             f.seek(0)
-            buf = f.read()
+            cap = limits.get("MAX_INPUT_BYTES")
+            buf = f.read(cap + 1)
+            if len(buf) > cap:
+                raise limits.breach(path, "MAX_INPUT_BYTES", "file size")
     except InputError:
         if strict:
             raise

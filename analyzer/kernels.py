@@ -16,6 +16,7 @@ version ("6.1"), "running", or any file `btf.containers.open_kernel` accepts (im
 and cached under $BPFSTAB_CACHE or ~/.cache/bpfstab/kernels).
 """
 import hashlib
+import io
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from typing import Optional
 
 from btf import btf_ids, render
 from btf import kinds as K
+from btf import limits
 from btf.errors import InputError
 from btf.reader import Btf
 
@@ -37,7 +39,7 @@ SUFFIX = ".bpfk"
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = ROOT / "corpus" / "kernels"
 RUNNING_BTF = "/sys/kernel/btf/vmlinux"
-MAX_MEMBER = 512 << 20            # refuse snapshot members that would inflate past this
+# snapshot members are capped by the MAX_DECOMPRESSED limit (btf/limits.py) while they inflate
 
 # ------------------------------------------------------------------------------ config subset
 # Options kept from the kernel .config: everything BPF-related plus what `__kconfig` externs in
@@ -600,10 +602,22 @@ def _read_member(z, path, name):
         info = z.getinfo(name)
     except KeyError:
         raise InputError(path, f"not a bpfstab kernel snapshot (no {name})") from None
-    if info.file_size > MAX_MEMBER:
-        raise InputError(path, f"snapshot member {name} is implausibly large ({info.file_size} bytes)")
+    cap = limits.get("MAX_DECOMPRESSED")
+    if info.file_size > cap:
+        raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name} ({info.file_size} bytes declared)")
     try:
-        return z.read(info)
+        # small reads: each call inflates at most a few MiB, so a member lying about its size is
+        # caught by the cap (and by zipfile's size/CRC check), never inflated whole first
+        out = io.BytesIO()
+        with z.open(info) as fp:
+            while True:
+                chunk = fp.read(1 << 12)
+                if not chunk:
+                    break
+                out.write(chunk)
+                if out.tell() > cap:
+                    raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name}")
+        return out.getvalue()
     except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError, ValueError, NotImplementedError) as e:
         raise InputError(path, f"corrupt snapshot member {name}: {e}") from None
     except OSError as e:
@@ -628,6 +642,8 @@ def _read_meta(path):
         raw = _read_member(z, path, "meta.json")
     try:
         meta = json.loads(raw)
+    except RecursionError:
+        raise limits.breach(path, "MAX_JSON_DEPTH", "nesting of meta.json") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(path, f"corrupt snapshot meta.json: {e}") from None
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
@@ -636,7 +652,8 @@ def _read_meta(path):
     for key, typ in (("kfuncs", list), ("config", dict), ("modules", list)):
         if not isinstance(meta.get(key), typ):
             raise InputError(path, f"corrupt snapshot meta.json: '{key}' is missing or not a {typ.__name__}")
-    return meta
+    from .snapshot_schema import validate_meta
+    return validate_meta(path, meta)
 
 
 def load_snapshot(path) -> KernelSnapshot:

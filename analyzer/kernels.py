@@ -535,12 +535,18 @@ def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, 
         progress.advance(0, "parsing BTF")
     btf = Btf(arts.btf, path=f"{where}: BTF")
     btf.validate()
+    loop = btf.loop_at()
+    if loop is not None:
+        raise InputError(btf.path, f"type loop at [{loop}] (the kernel's BTF verifier refuses such BTF)")
     kfuncs, notes = collect_kfuncs(btf, arts.btf_ids)
     mod_btfs = {}
     for mname, data in sorted((arts.modules or {}).items()):
         try:
             mb = Btf(data, base=btf, path=f"{where}: module {mname}")
             mb.validate()
+            loop = mb.loop_at()
+            if loop is not None:
+                raise InputError(mb.path, f"type loop at [{loop}]")
         except InputError as e:
             notes.append(f"module {mname} skipped: {e.problem}")
             continue

@@ -510,13 +510,15 @@ class Btf:
         of pointers and modifiers that comes back to itself without ever reaching a struct.
         A struct reaching itself through a pointer is normal C and no loop. Linear in the number
         of types and edges walked; a long but finite chain is not a loop."""
-        own = range(1, self.type_count) if start is None else (start,)
+        own = self.own_ids() if start is None else (start,)
+        # a split BTF's base was checked on its own: its types end every walk from the split part
+        floor = self.start_id if start is None else 0
         # 1. pointer/modifier chains: a functional graph (one successor each)
         chain_kinds = K.MODIFIERS | {K.PTR}
         state = {}
         for s in own:
             path, t = [], s
-            while t and t not in state and self.kind_of(t) in chain_kinds:
+            while t >= floor and t and t not in state and self.kind_of(t) in chain_kinds:
                 state[t] = 1            # on the current path
                 path.append(t)
                 t = self.type(t).type
@@ -538,7 +540,7 @@ class Btf:
                     colour[node] = 2
                     stack.pop()
                     continue
-                if not nxt:
+                if not nxt or nxt < floor:
                     continue
                 c = colour.get(nxt)
                 if c == 1:

@@ -484,8 +484,13 @@ class _Loader:
     def _programs_sections(self):
         elf, obj = self.elf, self.obj
         self.prog_secs = {}
+        from btf import limits
+        room = limits.get("MAX_INSNS") * 8
         for s in elf.sections:
             if s.type == 1 and s.size > 0 and (s.flags & SHF_EXECINSTR):   # SHT_PROGBITS
+                room -= s.size
+                if room < 0:
+                    raise limits.breach(self.name, "MAX_INSNS", "instructions in this object")
                 try:
                     obj._sec_insns[s.idx] = I.decode(elf.sec_data(s), elf.bo)
                 except ValueError as e:
@@ -853,6 +858,10 @@ class _Loader:
                 rs = sorted((r for r in recs if r.line), key=lambda r: r.insn_idx)
                 lines[sec] = ([r.insn_idx for r in rs], rs)
         self.lines = lines
+        from btf import limits
+        n_progs = sum(len(fs) for i, fs in self.funcs.items() if i != self.text_shndx)
+        if n_progs > limits.get("MAX_PROGRAMS"):
+            raise limits.breach(self.name, "MAX_PROGRAMS", f"programs in this object ({n_progs})")
         for shndx in sorted(self.funcs):
             for f in self.funcs[shndx]:
                 if shndx == self.text_shndx:

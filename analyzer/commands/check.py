@@ -7,6 +7,7 @@ carry the .c path as "object" and FILE:LINE locations. What only the compiled co
 code the optimiser drops) is not judged for sources."""
 import sys
 
+from btf.inert import inert
 from ..engine import check_objects
 from ..progress import Progress
 from ..versions import release_key
@@ -34,7 +35,7 @@ def register(sub):
 def load_inputs(args, *, allow_none=False):
     objects, warnings = read_inputs(args, allow_none=allow_none)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
     return objects
 
 
@@ -44,7 +45,7 @@ def run(args):
     sources = read_sources(args)           # C sources: verdicts from source analysis (libclang)
     for m in sources:
         for w in m.warnings:
-            print(f"bpfstab: warning: {m.path}: {w}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(m.path)}: {inert(w)}", file=sys.stderr)
     objects = load_inputs(args, allow_none=bool(sources))
     kernels = resolve_kernels(args.kernel)
     kernels = sorted(kernels, key=lambda k: release_key(k.release))

@@ -59,6 +59,7 @@ id in the local BTF built from the source's types.
 import json
 import sys
 
+from btf.inert import inert
 from btf.errors import InputError
 
 from ..helpers import helper_name
@@ -87,7 +88,7 @@ def run(args):
         text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     else:
         for w in _input_warnings(objects, warnings):
-            print(f"bpfstab: warning: {w}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
         text = "\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources])
     write_output(args.output, text)
     return 0

@@ -36,7 +36,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from btf.containers import deb_data_member, deb_data_stream
+from btf.containers import deb_data_member, deb_data_stream, read_capped
 from btf import limits
 from btf.errors import InputError
 
@@ -119,6 +119,17 @@ def _object_end(buf, off, budget=None):
     if off + end > len(buf):
         return None
     return end
+
+
+def _names_table_ok(buf, off, h):
+    """Cheap test before pyelftools: e_shstrndx names a SHT_STRTAB section inside the table."""
+    le, is64, _, shoff, shentsize, shnum = h
+    e = "<" if le else ">"
+    (ndx,) = struct.unpack_from(e + "H", buf, off + (0x3E if is64 else 0x32))
+    if not 0 < ndx < shnum:
+        return False
+    (typ,) = struct.unpack_from(e + "I", buf, off + shoff + ndx * shentsize + 4)
+    return typ == 3
 
 
 class _TooMany(Exception):
@@ -216,7 +227,7 @@ def _embedded_in(buf):
             if tries > cap:
                 raise _TooMany("EM_BPF headers")
             end = _object_end(buf, pos, budget)
-            if end is not None:
+            if end is not None and _names_table_ok(buf, pos, h):
                 try:
                     _validate(mv[pos:pos + end])
                 except ValueError:
@@ -276,8 +287,6 @@ _NAMING_WORK = 65536    # (candidate, object) pairs scored at most; beyond, obje
 # the text whatever it holds. A backtracking regular expression here took exponential time on a
 # literal made of backslash-newlines and quadratic time on unterminated comments.
 _INTERESTING = re.compile(r"[\"'/]")
-_IN_STRING = re.compile(r'[\"\\\n]')
-_IN_CHAR = re.compile(r"['\\\n]")
 
 
 def _c_tokens(text):
@@ -314,25 +323,44 @@ def _c_tokens(text):
             else:
                 i += 1
             continue
-        inner = _IN_STRING if ch == '"' else _IN_CHAR
-        j = i + 1
-        while True:
-            m2 = inner.search(text, j)
-            if m2 is None:          # runs to the end of the text: not a literal
+        end, resume = _literal_end(text, i + 1, ch)
+        if end is None:
+            if resume is None:      # runs to the end of the text: not a literal
                 return
-            j = m2.start()
-            c = text[j]
-            if c == "\\":
-                if j + 1 >= n:
-                    return
-                j += 2              # a backslash takes the next character, newline included
-                continue
-            if c == "\n":          # unterminated on its line
-                i = j + 1
-                break
-            yield ("string" if ch == '"' else "char"), i, j + 1
-            i = j + 1
-            break
+            i = resume              # unterminated on its line
+            continue
+        yield ("string" if ch == '"' else "char"), i, end + 1
+        i = end + 1
+
+
+def _escaped(text, p, lo):
+    """Is text[p] preceded by an odd run of backslashes (not looking before lo)?"""
+    m = p
+    while m > lo and text[m - 1] == "\\":
+        m -= 1
+    return (p - m) & 1 == 1
+
+
+def _literal_end(text, j, q):
+    """(index of the closing quote, None) of a literal whose body starts at j, or (None, resume
+    position) when a newline not escaped by a backslash ends it first, or (None, None) when it
+    runs to the end. Work is proportional to the quotes and newlines inside, not the characters."""
+    lo = j
+    nl = text.find("\n", j)
+    while True:
+        k = text.find(q, j)
+        while nl >= 0 and (k < 0 or nl < k):
+            if not _escaped(text, nl, lo):
+                return None, nl + 1
+            nl = text.find("\n", nl + 1)
+        if k < 0:
+            return None, None
+        if _escaped(text, k, lo):
+            j = k + 1
+            continue
+        return k, None
+
+
 
 
 _ESC = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.|\n)", re.S)
@@ -340,11 +368,30 @@ _SIMPLE = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92,
            "?": 63, "e": 27}
 
 
+def _hex_only(body):
+    """Bytes of a body made only of two-digit \\xHH escapes (what bpftool writes for a skeleton's
+    object), decoded in C (str slicing, bytes.fromhex); None for anything else."""
+    b = body.replace("\\\n", "") if "\\\n" in body else body
+    n = len(b)
+    if not n or n % 4 or b[0::4] != "\\" * (n // 4) or b[1::4] != "x" * (n // 4):
+        return None
+    h = b.replace("\\x", "")
+    if not h.isalnum():
+        return None
+    try:
+        return bytes.fromhex(h)
+    except ValueError:
+        return None
+
+
 def decode_c_string(body: str, want=None) -> bytes:
     """Bytes of one C string literal body (between the quotes, source read as latin-1 so every
     character is one source byte), with C escape semantics:
     \\x takes every following hex digit, octal takes up to three digits, backslash-newline vanishes.
     `want`: stop once that many bytes are decoded (the result may be a little longer)."""
+    fast = _hex_only(body)
+    if fast is not None:
+        return fast
     out = bytearray()
     pos = 0
     for m in _ESC.finditer(body):
@@ -415,6 +462,29 @@ _ELF_BYTES_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__elf_bytes\s*\(")
 _CREATE_FN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)__create_skeleton\s*\(")
 
 
+_IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _fn_names(text, suffix):
+    """[(end, name)] for every `<name><suffix>(` (spaces allowed before the parenthesis) in text:
+    what re.finditer(r"\\b([A-Za-z_][A-Za-z0-9_]*)" + suffix + r"\\s*\\(") finds, by str.find on the
+    suffix and a walk back over the identifier (fast on megabytes of hex escapes)."""
+    out = []
+    i = text.find(suffix)
+    while i >= 0:
+        j = i + len(suffix)
+        while j < len(text) and text[j] in " \t\n\r\f\v":
+            j += 1
+        if j < len(text) and text[j] == "(":
+            a = i
+            while a > 0 and text[a - 1] in _IDENT:
+                a -= 1
+            if a < i and not text[a].isdigit():
+                out.append((j + 1, text[a:i]))
+        i = text.find(suffix, i + 1)
+    return out
+
+
 def _name_before(matches, at):
     """The name of the last match ending at or before `at` ([(end, name)] sorted by end)."""
     i = bisect.bisect_right(matches, (at, "\U0010ffff"))
@@ -435,14 +505,13 @@ def _objects_in_skeleton(text):
         if not (head.startswith(ELF_MAGIC) and is_bpf_elf(head)):
             continue
         if len(objs) >= cap:
-            raise ValueError(f"more than MAX_EMBEDDED_OBJECTS ({cap}) BPF objects in one header "
-                             f"(set BPFSTAB_MAX_EMBEDDED_OBJECTS to raise it)")
+            raise _TooMany("BPF objects in one header")
         blob = b"".join(decode_c_string(text[x:y]) for x, y in parts)
         if not is_bpf_elf(blob):
             continue
         if elf_fns is None:
-            elf_fns = [(m.end(), m.group(1)) for m in _ELF_BYTES_FN.finditer(text)]
-            cre_fns = [(m.end(), m.group(1)) for m in _CREATE_FN.finditer(text)]
+            elf_fns = _fn_names(text, "__elf_bytes")
+            cre_fns = _fn_names(text, "__create_skeleton")
         objs.append((_name_before(elf_fns, at) or _name_before(cre_fns, at), blob))
     return objs
 
@@ -511,7 +580,6 @@ def _scan_bytes(col, buf, base, member, *, where, strict):
         try:
             found = _embedded_in(buf)
         except _TooMany as e:
-            from btf import limits
             err = limits.breach(where, "MAX_EMBEDDED_OBJECTS", f"candidate embedded objects ({e})")
             if strict:
                 raise err from None
@@ -525,6 +593,12 @@ def _scan_bytes(col, buf, base, member, *, where, strict):
         text = bytes(buf).decode("latin-1")     # one char per byte: literal text maps back exactly
         try:
             objs = _objects_in_skeleton(text)
+        except _TooMany as e:
+            err = limits.breach(where, "MAX_EMBEDDED_OBJECTS", f"{e}")
+            if strict:
+                raise err from None
+            col.warnings.append(str(err))
+            return
         except ValueError as e:
             if strict:
                 raise InputError(where, f"bad C string literal: {e}") from None
@@ -606,10 +680,7 @@ def _scan_file(col, path, base, *, strict, progress):
             if not strict and head[:4] != ELF_MAGIC and not path.endswith(SKEL_SUFFIXES):
                 return
             f.seek(0)
-            cap = limits.get("MAX_INPUT_BYTES")
-            buf = f.read(cap + 1)
-            if len(buf) > cap:
-                raise limits.breach(path, "MAX_INPUT_BYTES", "file size")
+            buf = read_capped(f, path)
     except InputError:
         if strict:
             raise

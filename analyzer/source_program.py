@@ -354,7 +354,7 @@ def check_includes(path, args):
             raise limits.breach(path, "MAX_SOURCE_BYTES", f"included file {f} ({st.st_size} bytes)")
         try:
             with open(f, "rb") as fh:
-                text = fh.read(cap + 1).decode("latin-1")
+                text = fh.read().decode("latin-1")     # a regular file under the cap (checked above)
         except OSError:
             continue
         here = os.path.dirname(f)

@@ -12,13 +12,14 @@ import io
 import lzma
 import os
 import re
+import stat
 import tarfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Optional
 
 from . import limits
-from .errors import InputError
+from .errors import InputError, LimitError
 
 # Caps are named limits (btf/limits.py): MAX_DECOMPRESSED for one decompressed object,
 # MAX_PACKAGE_STREAM for the data.tar of a .deb, MAX_INPUT_BYTES for a file read whole,
@@ -245,17 +246,42 @@ def _lz4_frame(mv, out):
     return d.eof
 
 
-def _read_file(path, limit=None) -> bytes:
+def read_capped(f, path, limit=None, name="MAX_INPUT_BYTES") -> bytes:
+    """The rest of open file `f`, refused (limit `name`) when it holds more than `limit` bytes.
+    Never allocates the limit up front: a regular file is sized by fstat, anything else is read
+    in chunks."""
     if limit is None:
-        limit = limits.get("MAX_INPUT_BYTES")
+        limit = limits.get(name)
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        st = os.fstat(f.fileno())
+        if stat.S_ISREG(st.st_mode):
+            if st.st_size - f.tell() > limit:
+                raise limits.breach(path, name, f"file size ({st.st_size} bytes)")
+            data = f.read()
+        else:
+            buf = io.BytesIO()
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                buf.write(chunk)
+                if buf.tell() > limit:
+                    break
+            data = buf.getvalue()
     except OSError as e:
         raise InputError(path, e.strerror or str(e))
     if len(data) > limit:
-        raise limits.breach(path, "MAX_INPUT_BYTES", "file size")
+        raise limits.breach(path, name, "file size")
     return data
+
+
+def _read_file(path, limit=None) -> bytes:
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e))
+    with f:
+        return read_capped(f, path, limit)
 
 
 def load_bytes(path) -> bytes:
@@ -511,7 +537,10 @@ def extract_vmlinux(image: bytes, path) -> bytes:
     mv = memoryview(image)
     for off, fmt in candidates[:max_cand]:
         try:
-            head = decompress(mv[off:], fmt, path, allow_truncated=True, head=_PREFIX)
+            # a bounded slice of input is enough for _PREFIX bytes of output (a legacy lz4 chunk
+            # can hold 8 MB): feeding the whole image made zlib copy its unconsumed tail each time
+            head = decompress(mv[off:off + (_LZ4_LEGACY_CHUNK * 2 if fmt == "lz4-legacy" else _PREFIX * 2)],
+                              fmt, path, allow_truncated=True, head=_PREFIX)
         except InputError as e:
             errors.append(f"{fmt}@{off}: {e.problem}")
             continue
@@ -524,6 +553,8 @@ def extract_vmlinux(image: bytes, path) -> bytes:
         try:
             out = decompress(mv[off:], fmt, path, min(budget, limits.get("MAX_DECOMPRESSED")),
                              allow_truncated=False)
+        except LimitError:
+            raise                   # it starts like a kernel: the limit is the answer
         except InputError as e:
             errors.append(f"{fmt}@{off}: {e.problem}")
             budget -= _PREFIX
@@ -919,6 +950,8 @@ def _open_blob(data, path, origin, depth=0) -> KernelArtifacts:
     if _bzimage_payload(data) is not None or depth == 0:
         try:
             inner = extract_vmlinux(data, path)
+        except LimitError:
+            raise
         except InputError:
             if _bzimage_payload(data) is not None:
                 raise

@@ -16,3 +16,8 @@ class InputError(Exception):
 
 class BtfError(InputError):
     """BTF data violates the format (what libbpf's btf__parse or the kernel would reject)."""
+
+
+class LimitError(InputError):
+    """A named resource limit (btf.limits) was reached: the input may be fine but is too large, or
+    it is hostile. Never swallowed by code that tries alternatives."""

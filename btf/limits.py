@@ -12,7 +12,7 @@ SECURITY.md lists the same table; tests/test_limits.py checks the two agree.
 import os
 from typing import NamedTuple
 
-from .errors import InputError
+from .errors import InputError, LimitError
 
 
 class Limit(NamedTuple):
@@ -35,19 +35,19 @@ LIMITS = {l.name: l for l in (
     Limit("MAX_MEMBER_BYTES", 256 * _MI, "bytes",
           "one package member or archive entry that is read (a .bpf.o, an ELF binary, a .ko); "
           "larger members are skipped with a warning"),
-    Limit("MAX_HELD_OBJECT_BYTES", 512 * _MI, "bytes",
+    Limit("MAX_HELD_OBJECT_BYTES", 256 * _MI, "bytes",
           "all BPF objects found in one input and kept for checking, together"),
     Limit("MAX_CANDIDATES", 64, "count",
           "compressed-payload candidates tried in one kernel image; embedded-object candidates "
           "are bounded by MAX_EMBEDDED_OBJECTS"),
     Limit("MAX_SCAN_DECOMPRESSED", 1 * _GI, "bytes",
           "decompressed bytes spent on all the candidates of one kernel image together"),
-    Limit("MAX_EMBEDDED_OBJECTS", 4096, "count",
+    Limit("MAX_EMBEDDED_OBJECTS", 1024, "count",
           "BPF objects found inside one binary or skeleton header (EM_BPF headers, ELF literals)"),
     Limit("MAX_PROGRAMS", 4096, "count", "programs in one BPF object"),
     Limit("MAX_INSNS", 4 * _MI, "count",
           "instructions in one BPF object (the kernel verifies at most 1M per program)"),
-    Limit("MAX_RENDER_BYTES", 16 * _MI, "bytes",
+    Limit("MAX_RENDER_BYTES", 8 * _MI, "bytes",
           "text printed by one `btf dump` (and by any one C type definition): nested anonymous "
           "aggregates, padding fillers and reused long names cannot grow the output without bound. "
           "A whole vmlinux dumps to about 3 MB of C"),
@@ -128,7 +128,7 @@ def human(name, value=None) -> str:
 def breach(path, name, what, value=None) -> InputError:
     """The error for exceeding limit `name` (whose value in force is `value`, default get(name)):
     '<path>: <what> exceeds NAME (value; set BPFSTAB_NAME or --limit NAME=N to raise it)'."""
-    return InputError(path, f"{what} exceeds {name} ({human(name, value)}; set BPFSTAB_{name} or "
+    return LimitError(path, f"{what} exceeds {name} ({human(name, value)}; set BPFSTAB_{name} or "
                             f"--limit {name}=N to raise it)")
 
 

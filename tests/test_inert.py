@@ -123,5 +123,5 @@ def test_limits_env_and_override(monkeypatch):
     with pytest.raises(ValueError, match="unknown limit"):
         limits.set_override("NOPE=1")
     e = limits.breach("f.bin", "MAX_RENDER_BYTES", "C text")
-    assert str(e) == ("f.bin: C text exceeds MAX_RENDER_BYTES (16 MiB; set BPFSTAB_MAX_RENDER_BYTES or "
+    assert str(e) == ("f.bin: C text exceeds MAX_RENDER_BYTES (8 MiB; set BPFSTAB_MAX_RENDER_BYTES or "
                       "--limit MAX_RENDER_BYTES=N to raise it)")

@@ -59,7 +59,7 @@ id in the local BTF built from the source's types.
 import json
 import sys
 
-from btf.inert import inert
+from btf.inert import inert, inert_text
 from btf.errors import InputError
 
 from ..helpers import helper_name
@@ -89,7 +89,8 @@ def run(args):
     else:
         for w in _input_warnings(objects, warnings):
             print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
-        text = "\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources])
+        # control characters from names are escaped (the layout's own newlines and tabs are kept)
+        text = inert_text("\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources]))
     write_output(args.output, text)
     return 0
 

@@ -98,13 +98,13 @@ def run(args):
         json.dump({"objects": rows, "warnings": warnings}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    for row in rows:
-        where = row["container"] + (f" member {row['member']}" if row["member"] else "")
-        dup = f" (duplicate of {row['duplicate_of']})" if row["duplicate_of"] else ""
-        print(f"{row['name']}  {row['size']} bytes at offset {row['offset']} in {where}{dup}")
-        print(f"    sections: {' '.join(row['program_sections']) or '(no program sections)'}")
+    for row in rows:        # every name below comes from the input: one line each, inert
+        where = inert(row["container"]) + (f" member {inert(row['member'])}" if row["member"] else "")
+        dup = f" (duplicate of {inert(row['duplicate_of'])})" if row["duplicate_of"] else ""
+        print(f"{inert(row['name'])}  {row['size']} bytes at offset {row['offset']} in {where}{dup}")
+        print(f"    sections: {' '.join(map(inert, row['program_sections'])) or '(no program sections)'}")
         if "extracted_to" in row:
-            print(f"    written to {row['extracted_to']}")
+            print(f"    written to {inert(row['extracted_to'])}")
     n_dup = sum(1 for r in rows if r["duplicate_of"])
     print(f"{len(rows)} object(s) found" + (f", {n_dup} duplicate(s)" if n_dup else "")
           + (f", {len(warnings)} warning(s)" if warnings else ""))

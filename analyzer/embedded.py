@@ -400,6 +400,8 @@ def decode_c_string(body: str, want=None) -> bytes:
         if m.start() > pos:
             out += body[pos:m.start()].encode("latin-1")
         e = m.group(1)
+        if e == "x":
+            raise ValueError("\\x used with no following hex digits")
         if e[0] == "x":
             out.append(int(e[1:], 16) & 0xFF)
         elif e[0] in "01234567":

@@ -43,7 +43,8 @@ LIMITS = {l.name: l for l in (
     Limit("MAX_SCAN_DECOMPRESSED", 1 * _GI, "bytes",
           "decompressed bytes spent on all the candidates of one kernel image together"),
     Limit("MAX_EMBEDDED_OBJECTS", 1024, "count",
-          "BPF objects found inside one binary or skeleton header (EM_BPF headers, ELF literals)"),
+          "BPF objects in one skeleton header, and EM_BPF headers examined in one binary (with "
+          "64 section headers each on average)"),
     Limit("MAX_PROGRAMS", 4096, "count", "programs in one BPF object"),
     Limit("MAX_INSNS", 4 * _MI, "count",
           "instructions in one BPF object (the kernel verifies at most 1M per program)"),

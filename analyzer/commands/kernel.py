@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+from btf.inert import inert
 from btf.errors import InputError
 
 
@@ -179,7 +180,11 @@ def cmd_show(args):
         return 0
     c = snap.counts()
     kc = snap.kfunc_counts()
-    w = sys.stdout.write
+
+    def w(text):        # one line per call (a leading blank line allowed): names inside are made inert
+        lead, trail = text.startswith("\n"), text.endswith("\n")
+        core = text[1 if lead else 0:len(text) - 1 if trail else len(text)]
+        sys.stdout.write(("\n" if lead else "") + inert(core) + ("\n" if trail else ""))
     w(f"kernel   {snap.id}\n")
     w(f"release  {snap.release}\n")
     w(f"arch     {snap.arch}\n")
@@ -256,5 +261,5 @@ def cmd_list(args):
                       (r["source"] or r.get("error") or "-")[:60], r["file"]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(hdr) - 1)]
     for row in table:
-        print("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1])
+        print(inert("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1]))
     return 0

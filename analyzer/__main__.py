@@ -1,5 +1,5 @@
 import sys
 
-from analyzer.cli import main
+from analyzer.cli.main import main
 
 sys.exit(main())

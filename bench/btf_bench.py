@@ -119,7 +119,7 @@ def main(argv=None):
     rows.append(("peak RSS (VmHWM) of a child doing parse+index", f"{after / 1024:8.1f} MB   "
                  f"(interpreter + imports alone: {imported / 1024:.1f} MB)"))
 
-    from analyzer import kernels
+    from analyzer.kernel import snapshot as kernels
     from btf.errors import InputError
     try:
         snap0 = kernels.resolve_kernel(a.snapshot, quiet=True)

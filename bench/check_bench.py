@@ -13,10 +13,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from analyzer.engine import check_objects                       # noqa: E402
-from analyzer.kernels import bundled_kernels, load_snapshot, resolve_kernel  # noqa: E402
-from analyzer.objects import load_objects                       # noqa: E402
-from analyzer.sections import parse_prog_type_overrides         # noqa: E402
+from analyzer.check.engine import check_objects                       # noqa: E402
+from analyzer.kernel.snapshot import bundled_kernels, load_snapshot, resolve_kernel  # noqa: E402
+from analyzer.objects.model import load_objects                       # noqa: E402
+from analyzer.objects.sections import parse_prog_type_overrides         # noqa: E402
 
 
 def main():

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: kernel source -> facts (analyzer.kernel_source) over whole Debian linux-source packages.
+"""Benchmark: kernel source -> facts (analyzer.kernel.source) over whole Debian linux-source packages.
 
 For each package: extraction (first run only; the cache keeps the needed files), the byte search for
 candidate files, the libclang parse of each candidate, and the combination into KernelFacts. Prints one
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analyzer import kernel_source as ks          # noqa: E402
+from analyzer.kernel import source as ks          # noqa: E402
 
 
 def bench_one(src, config_text, fresh):

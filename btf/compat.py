@@ -83,7 +83,7 @@ def kinds_core_compat(a_btf, a_id, b_btf, b_id) -> bool:
     return _kinds_compat(a_btf.kind_of(a_id), b_btf.kind_of(b_id))
 
 
-class _BadType(Exception):
+class BadType(Exception):
     """A type id out of range or a modifier loop: libbpf gets NULL back and returns -EINVAL."""
 
 
@@ -96,22 +96,22 @@ def skip_mods_and_typedefs(btf, tid) -> int:
                 return tid
             tid = btf.type(tid).type
     except BtfError as e:
-        raise _BadType(str(e)) from None
-    raise _BadType(f"modifier loop at [{tid}]")
+        raise BadType(str(e)) from None
+    raise BadType(f"modifier loop at [{tid}]")
 
 
 def _kind(btf, tid):
     try:
         return btf.kind_of(tid)
     except BtfError as e:
-        raise _BadType(str(e)) from None
+        raise BadType(str(e)) from None
 
 
 def _t(btf, tid):
     try:
         return btf.type(tid)
     except BtfError as e:
-        raise _BadType(str(e)) from None
+        raise BadType(str(e)) from None
 
 
 # ---------------------------------------------------------------------------- C-ish type names
@@ -181,7 +181,7 @@ def _types_are_compat(lb, lid, tb, tid, level, why):
     # entry: root-level kind check on the UNSKIPPED types ("caller made sure that names match")
     try:
         lk0, tk0 = _kind(lb, lid), _kind(tb, tid)
-    except _BadType as e:
+    except BadType as e:
         _say(why, f"bad type: {e}")
         return -EINVAL
     if not _kinds_compat(lk0, tk0):
@@ -209,7 +209,7 @@ def _types_are_compat(lb, lid, tb, tid, level, why):
             lid = skip_mods_and_typedefs(lb, lid)
             tid = skip_mods_and_typedefs(tb, tid)
             lt, tt = _t(lb, lid), _t(tb, tid)
-        except _BadType as e:
+        except BadType as e:
             _say(inner, f"bad type: {e}")
             return fail(-EINVAL)
         if not _kinds_compat(lt.kind, tt.kind):
@@ -246,7 +246,7 @@ def _types_are_compat(lb, lid, tb, tid, level, why):
                 try:
                     lpid = skip_mods_and_typedefs(lb, lp.type)
                     tpid = skip_mods_and_typedefs(tb, tp.type)
-                except _BadType as e:
+                except BadType as e:
                     _say(inner, f"bad type: {e}")
                     return fail(-EINVAL)
                 sub = [] if why is not None else None
@@ -261,7 +261,7 @@ def _types_are_compat(lb, lid, tb, tid, level, why):
             try:
                 lid = skip_mods_and_typedefs(lb, lt.type)
                 tid = skip_mods_and_typedefs(tb, tt.type)
-            except _BadType as e:
+            except BadType as e:
                 _say(inner, f"bad type: {e}")
                 return fail(-EINVAL)
             continue
@@ -305,7 +305,7 @@ def _types_match(lb, lid, tb, tid, behind_ptr, level):
             lid = skip_mods_and_typedefs(lb, lid)
             tid = skip_mods_and_typedefs(tb, tid)
             lt, tt = _t(lb, lid), _t(tb, tid)
-        except _BadType:
+        except BadType:
             return -EINVAL
         # names of the skipped types must match (root-level typedefs were matched by the caller)
         if not names_match(_name(lb, lid), _name(tb, tid)):
@@ -422,7 +422,7 @@ def fields_are_compat_raw(local_btf, local_id, targ_btf, targ_id) -> int:
             local_id = skip_mods_and_typedefs(lb, local_id)
             targ_id = skip_mods_and_typedefs(tb, targ_id)
             lt, tt = _t(lb, local_id), _t(tb, targ_id)
-        except _BadType:
+        except BadType:
             return -EINVAL
         lk, tk = lt.kind, tt.kind
         if lk in (K.STRUCT, K.UNION) and tk in (K.STRUCT, K.UNION):

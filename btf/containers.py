@@ -864,7 +864,7 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
     if arts.arch is None:
         arts.arch = _deb_arch(path)
     if config_path is not None:
-        arts.config = _read_config(config_path)
+        arts.config = read_config(config_path)
     elif "config" in found:
         arts.config = found["config"][1]
     elif arts.config is None and arts.release:
@@ -883,7 +883,7 @@ def _open_deb(path, config_path, with_modules, progress) -> KernelArtifacts:
 
 
 # ---------------------------------------------------------------------------- dispatch
-def _read_config(path) -> str:
+def read_config(path) -> str:
     data = load_bytes(path)
     text = data.decode("utf-8", "replace")
     if "CONFIG_" not in text:
@@ -983,7 +983,7 @@ def open_kernel(path: str, *, config_path: Optional[str] = None, with_modules: b
         progress(len(data), len(data), os.path.basename(path))
     arts = _open_blob(data, path, origin=path)
     if config_path is not None:
-        arts.config = _read_config(config_path)
+        arts.config = read_config(config_path)
     return arts
 
 
@@ -1004,7 +1004,7 @@ def read_running_kernel(*, with_modules=False) -> KernelArtifacts:
                  f"/lib/modules/{un.release}/config"):
         if os.path.exists(cand):
             try:
-                config = _read_config(cand)
+                config = read_config(cand)
                 break
             except InputError:
                 continue

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from . import kinds as K
-from .compat import (EINVAL, E2BIG, _BadType, essential_name, essential_name_len, fields_are_compat_raw,
+from .compat import (EINVAL, E2BIG, BadType, essential_name, essential_name_len, fields_are_compat_raw,
                      skip_mods_and_typedefs, type_str, types_are_compat_raw, types_match_raw)
 from .errors import BtfError
 
@@ -192,7 +192,7 @@ def resolve_size(btf, tid) -> int:
 def _skip(btf, tid):
     try:
         return skip_mods_and_typedefs(btf, tid)
-    except _BadType as e:
+    except BadType as e:
         raise CoreError(f"bad type: {e}") from None
 
 

@@ -7,7 +7,7 @@ same thing for one run. A breach is an InputError naming the file and the limit 
 
     vmlinuz: decompressed data exceeds MAX_DECOMPRESSED (512 MiB; set BPFSTAB_MAX_DECOMPRESSED to raise it)
 
-SECURITY.md lists the same table; tests/test_limits.py checks the two agree.
+SECURITY.md lists the same table; tests/btf/test_limits.py checks the two agree.
 """
 import os
 from typing import NamedTuple
@@ -48,10 +48,12 @@ LIMITS = {l.name: l for l in (
     Limit("MAX_PROGRAMS", 4096, "count", "programs in one BPF object"),
     Limit("MAX_INSNS", 4 * _MI, "count",
           "instructions in one BPF object (the kernel verifies at most 1M per program)"),
-    Limit("MAX_RENDER_BYTES", 8 * _MI, "bytes",
-          "text printed by one `btf dump` (and by any one C type definition): nested anonymous "
-          "aggregates, padding fillers and reused long names cannot grow the output without bound. "
-          "A whole vmlinux dumps to about 3 MB of C"),
+    Limit("MAX_RENDER_BYTES", 32 * _MI, "bytes",
+          "text printed by one `btf dump` (raw or C): reused long names and many large types cannot "
+          "grow the output without bound. A whole vmlinux dumps to 12 MB raw, 3 MB of C"),
+    Limit("MAX_TYPE_TEXT_BYTES", 4 * _MI, "bytes",
+          "the C text of one type definition: nested anonymous aggregates and padding fillers "
+          "cannot make it exponential or huge (the largest in a vmlinux is about 100 KB)"),
     Limit("MAX_JSON_DEPTH", 64, "count", "nesting of JSON read from a snapshot's meta.json"),
     Limit("MAX_SOURCE_BYTES", 64 * _MI, "bytes",
           "one BPF C source file and each file it includes, as handed to libclang"),

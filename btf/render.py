@@ -215,7 +215,7 @@ class _C:
         self.depth = 0
         self.size = 0           # characters in out[:counted]
         self.counted = 0
-        self.limit = limits.get("MAX_RENDER_BYTES")
+        self.limit = limits.get("MAX_TYPE_TEXT_BYTES")
         self.root = root
 
     def text(self):
@@ -231,7 +231,7 @@ class _C:
             self.counted = n
         if self.size + extra > self.limit:
             what = f"C text of type [{self.root}]" if self.root is not None else "rendered C text"
-            raise limits.breach(self.btf.path, "MAX_RENDER_BYTES", what)
+            raise limits.breach(self.btf.path, "MAX_TYPE_TEXT_BYTES", what)
 
     # -- the stack of a declaration, outermost type first (libbpf btf_dump_emit_type_decl)
     def decl_stack(self, tid):

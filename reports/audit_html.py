@@ -1,7 +1,7 @@
 """HTML report of `audit`: one self-contained page (inline CSS, a small inline script that sorts the
 ranking table by a clicked column; without script the table is already in rank order). Everything
 taken from the input is escaped (jinja2 autoescape)."""
-from analyzer.audit import guard_text, history_text
+from analyzer.views.audit import guard_text, history_text
 
 from .check_html import environment
 
@@ -13,12 +13,12 @@ def render(doc):
     rows = []
     for r in doc["kfuncs"]:
         rows.append(dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]),
-                         protos=_protos(r, rel)))
+                         protos=protos(r, rel)))
     return env.get_template("audit.html.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
                                                     totals=doc["totals"])
 
 
-def _protos(row, rel):
+def protos(row, rel):
     """[(releases, prototype, flags)] grouping kernels that share a prototype and flags."""
     out = {}
     for kid, pk in row["per_kernel"].items():

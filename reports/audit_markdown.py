@@ -1,11 +1,11 @@
 """Markdown report of `audit`: the ranked table (citable as is), then one folded block per kfunc
 with its prototypes across kernels, its changes and its users. Input text is escaped like the
 check report's Markdown."""
-from analyzer.audit import guard_text, history_text
+from analyzer.views.audit import guard_text, history_text
 
 from btf.inert import inert_doc
 
-from .audit_html import _protos
+from .audit_html import protos
 from .markdown import md_environment
 
 
@@ -14,7 +14,7 @@ def render(doc):
     env = md_environment()
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in doc["kernels"]}
-    rows = [dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]), protos=_protos(r, rel))
+    rows = [dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]), protos=protos(r, rel))
             for r in doc["kfuncs"]]
     return env.get_template("audit.md.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
                                                   totals=doc["totals"])

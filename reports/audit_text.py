@@ -1,6 +1,6 @@
 """Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
-from analyzer.audit import guard_text, history_text
-from analyzer.sections import short_prog_type
+from analyzer.views.audit import guard_text, history_text
+from analyzer.objects.sections import short_prog_type
 from btf.inert import inert_doc
 
 

@@ -6,7 +6,7 @@ import os
 
 import jinja2
 
-from analyzer.findings import CODES
+from analyzer.check.findings import CODES
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 SHOWN = ("error", "warning", "unknown")
@@ -63,7 +63,7 @@ def matrix(results, kernels):
 
 
 def min_kernel_by_program(min_kernel):
-    """{(object, program): row} of analyzer.commands.check.min_kernels rows (None -> None)."""
+    """{(object, program): row} of analyzer.check.min_kernel.min_kernels rows (None -> None)."""
     if min_kernel is None:
         return None
     return {(m["object"], m["program"]): m for m in min_kernel}
@@ -116,7 +116,7 @@ def consequence(code):
 
 
 def render(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None."""
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None."""
     env = environment(autoescape=True)
     env.filters["consequence"] = consequence
     tpl = env.get_template("check.html.j2")

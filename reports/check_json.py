@@ -9,7 +9,7 @@ def kernel_json(k):
 
 
 def document(results, kernels, min_kernel=None):
-    """`min_kernel`: the rows of analyzer.commands.check.min_kernels (check --min-kernel), added as
+    """`min_kernel`: the rows of analyzer.check.min_kernel.min_kernels (check --min-kernel), added as
     "min_kernel": [{object, program, min_kernel, min_release, older: [...]}]."""
     doc = {"schema": SCHEMA, "kernels": [kernel_json(k) for k in kernels],
            "results": [r.to_json() for r in results]}

@@ -29,7 +29,7 @@ def _codes(findings, severities):
 
 
 def document(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; each
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; each
     testcase then has a "min_kernel" property and a failure names the oldest kernel that loads it."""
     results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None

@@ -48,7 +48,7 @@ def _fit(sizes, budget):
 
 
 def render(results, kernels, min_kernel=None, limit=LIMIT):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None.
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None.
     `limit`: most characters of output (None: no limit); over it, matrix rows, then detail blocks,
     then the list of clean programs are cut from the end and the cut is stated."""
     results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)

@@ -1,13 +1,13 @@
 """SARIF 2.1.0 report of `check`, for code-scanning uploads.
 
-One rule per finding code reported (help text and consequence from analyzer.findings.CODES); one
+One rule per finding code reported (help text and consequence from analyzer.check.findings.CODES); one
 result per error, warning or unknown finding of each (program, kernel), located at the BPF C source
 line when the finding has one, else at the object file."""
 import json
 import os
 from urllib.parse import quote
 
-from analyzer.findings import CODES
+from analyzer.check.findings import CODES
 
 from . import safe
 
@@ -89,7 +89,7 @@ def rule(code):
 
 
 def document(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; each
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; each
     result then carries the program's oldest loading kernel ("minKernel"), the run all of them."""
     results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     release = {k.id: k.release for k in kernels}

@@ -18,7 +18,7 @@ def _cell(result, color):
 
 
 def render(results, kernels, *, color=False, min_kernel=None):
-    """`min_kernel`: rows of analyzer.commands.check.min_kernels (check --min-kernel) or None; adds a
+    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; adds a
     "loads from" column."""
     results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     lines = []

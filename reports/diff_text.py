@@ -1,6 +1,6 @@
 """Text report of `bpfstab diff`: changes grouped by kind, breaking ones marked, old/new C text.
 
-Every diff renderer takes the "bpfstab.diff/1" document (analyzer.diff.diff_json)."""
+Every diff renderer takes the "bpfstab.diff/1" document (analyzer.views.diff.diff_json)."""
 
 from btf.inert import inert_doc
 

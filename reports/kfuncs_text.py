@@ -1,11 +1,11 @@
 """Text report of `bpfstab kfuncs`: one kfunc per entry with prototype, KF_ flags, provenance and the
 program types that may call it (from the snapshot's kernel facts, "unknown" when it has none).
 
-Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.commands.kfuncs."""
+Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.cli.commands.kfuncs."""
 
 from btf.inert import inert_doc
 
-ALL_PROG_TYPES = "*"      # analyzer.facts.ALL_PROG_TYPES: registered for the common hook
+ALL_PROG_TYPES = "*"      # analyzer.kernel.facts.ALL_PROG_TYPES: registered for the common hook
 
 
 def prog_type_label(name):

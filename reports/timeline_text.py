@@ -1,6 +1,6 @@
 """Text report of `bpfstab timeline`: per kfunc its first and last kernel and every change between.
 
-Every timeline renderer takes the "bpfstab.timeline/1" document (analyzer.diff.timeline)."""
+Every timeline renderer takes the "bpfstab.timeline/1" document (analyzer.views.diff.timeline)."""
 from btf.inert import inert_doc
 
 

@@ -32,10 +32,10 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from analyzer.engine import check_objects          # noqa: E402
-from analyzer.kernels import resolve_kernel        # noqa: E402
-from analyzer.objects import load_object           # noqa: E402
-from analyzer.sections import parse_prog_type_overrides  # noqa: E402
+from analyzer.check.engine import check_objects          # noqa: E402
+from analyzer.kernel.snapshot import resolve_kernel        # noqa: E402
+from analyzer.objects.model import load_object           # noqa: E402
+from analyzer.objects.sections import parse_prog_type_overrides  # noqa: E402
 from btf.errors import InputError                  # noqa: E402
 
 OVERRIDES = parse_prog_type_overrides(["tun_rss_steering=socket_filter"])

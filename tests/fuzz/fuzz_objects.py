@@ -11,13 +11,13 @@ strategy = mutated(seed_objects)
 
 @functools.lru_cache(None)
 def _kernel():
-    from analyzer.kernels import resolve_kernel
+    from analyzer.kernel.snapshot import resolve_kernel
     return resolve_kernel("6.12")
 
 
 def target(data):
-    from analyzer.engine import check_objects
-    from analyzer.objects import load_object
+    from analyzer.check.engine import check_objects
+    from analyzer.objects.model import load_object
     try:
         obj = load_object(data, "fuzz.bpf.o")
     except InputError:

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from hypothesis import strategies as st
 
-from analyzer.engine import Result
-from analyzer.findings import Finding
+from analyzer.check.engine import Result
+from analyzer.check.findings import Finding
 from reports import check_junit, check_markdown, check_sarif, check_text
 
 from .common import NAMES

@@ -1,8 +1,8 @@
-"""Harness: analyzer.embedded on skeleton headers and binaries (C tokenizer, literal decoding,
+"""Harness: analyzer.objects.embedded on skeleton headers and binaries (C tokenizer, literal decoding,
 embedded-object search) built from a real object."""
 from hypothesis import strategies as st
 
-from analyzer import embedded as E
+from analyzer.objects import embedded as E
 from btf.errors import InputError
 
 from .common import mutated, seed_objects

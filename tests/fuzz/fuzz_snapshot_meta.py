@@ -3,7 +3,7 @@ import json
 
 from hypothesis import strategies as st
 
-from analyzer.snapshot_schema import validate_meta
+from analyzer.kernel.snapshot_schema import validate_meta
 from btf.errors import InputError
 
 _JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.text(max_size=8),
@@ -32,8 +32,8 @@ strategy = _meta()
 
 
 def target(meta):
-    from analyzer.facts import KernelFacts
-    from analyzer.kernels import Kfunc
+    from analyzer.kernel.facts import KernelFacts
+    from analyzer.kernel.snapshot import Kfunc
     try:
         validate_meta("fuzz.bpfk", json.loads(json.dumps(meta)))
     except InputError:

@@ -1,0 +1,1 @@
+"""The verdict: findings, the engine, reachability and rules/. Verdicts are made only here."""

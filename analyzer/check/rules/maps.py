@@ -1,0 +1,34 @@
+"""Map rules (object-level: libbpf creates every map before loading any program).
+
+max_entries 0 is legal in an object: perf event arrays get the CPU count from libbpf, local
+storage maps require 0, and for the rest the loader sets it (bpf_map__set_max_entries); we say so
+instead of calling it a failure.
+"""
+from analyzer.check.findings import Finding
+
+
+def check(obj, kernel):
+    out = []
+    if obj.legacy_maps:
+        out.append(Finding("LEGACY_MAPS", "the object defines maps in the legacy SEC(\"maps\") section, "
+                           "which libbpf 1.0+ refuses", hint="convert to BTF-defined maps in SEC(\".maps\")"))
+    for m in obj.maps:
+        if m.legacy:
+            continue
+        mt = m.type
+        if isinstance(mt, int):
+            out.append(Finding("MAP_TYPE_MISSING", f"map '{m.name}' has map type {mt}, unknown to kernel "
+                               f"{kernel.release}"))
+        elif mt and mt not in kernel.map_types:
+            out.append(Finding("MAP_TYPE_MISSING", f"map '{m.name}': {mt} is unknown to kernel {kernel.release}",
+                               detail={"map_type": mt}))
+        if m.inner is not None and isinstance(m.inner.type, str) and m.inner.type not in kernel.map_types:
+            out.append(Finding("MAP_TYPE_MISSING", f"inner map of '{m.name}': {m.inner.type} is unknown to "
+                               f"kernel {kernel.release}", detail={"map_type": m.inner.type}))
+        if not m.internal and m.max_entries == 0 and mt not in (
+                "BPF_MAP_TYPE_PERF_EVENT_ARRAY", "BPF_MAP_TYPE_SK_STORAGE", "BPF_MAP_TYPE_INODE_STORAGE", "BPF_MAP_TYPE_TASK_STORAGE",
+                "BPF_MAP_TYPE_CGRP_STORAGE", "BPF_MAP_TYPE_STRUCT_OPS", "BPF_MAP_TYPE_CGROUP_STORAGE",
+                "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE"):
+            out.append(Finding("MAP_MAX_ENTRIES_UNSET", f"map '{m.name}' has max_entries 0: its loader must "
+                               "set it (bpf_map__set_max_entries) before load"))
+    return out

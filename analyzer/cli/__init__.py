@@ -1,0 +1,1 @@
+"""The command line: parser, progress bars and one thin module per subcommand."""

@@ -1,0 +1,84 @@
+"""`bpfstab check`: will each program load on each kernel? Exit 0 all load, 1 something fails
+(per --fail-on), 2 bad input or usage.
+
+A BPF C source among the inputs (FILE.c, optionally --cflags) is judged before it is built: libclang
+reads it (analyzer/source_program.py) and analyzer/source_check.py applies the same rules; its results
+carry the .c path as "object" and FILE:LINE locations. What only the compiled code shows (ISA level,
+code the optimiser drops) is not judged for sources."""
+import sys
+
+from btf.inert import inert
+from analyzer.check.engine import check_objects
+from analyzer.cli.progress import Progress
+from analyzer.kernel.versions import release_key
+from analyzer.check.min_kernel import min_kernels
+from analyzer.cli.commands._common import add_input_args, read_inputs, read_sources, write_output
+
+
+def register(sub):
+    p = sub.add_parser("check", help="predict whether programs load on kernels",
+                       description="Predict, per program and kernel, whether a libbpf ≥ 1.0 load succeeds, "
+                                   "with every reason. Exit codes: 0 everything loads, 1 something fails "
+                                   "(see --fail-on), 2 bad input or usage.")
+    add_input_args(p)
+    p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
+                   help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
+                        "kernel source 'kernel import' accepts (default: bundled kernels + running)")
+    p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--fail-on", choices=("fails", "warnings", "never"), default="fails",
+                   help="what makes the exit code 1 (default: fails)")
+    p.add_argument("--min-kernel", action="store_true",
+                   help="report the oldest given kernel each program loads on, and why older ones fail")
+    p.set_defaults(func=run)
+
+
+def load_inputs(args, *, allow_none=False):
+    objects, warnings = read_inputs(args, allow_none=allow_none)
+    for w in warnings:
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
+    return objects
+
+
+def run(args):
+    from analyzer.kernel.snapshot import resolve_kernels
+    from analyzer.check.source_check import check_sources
+    sources = read_sources(args)           # C sources: verdicts from source analysis (libclang)
+    for m in sources:
+        for w in m.warnings:
+            print(f"bpfstab: warning: {inert(m.path)}: {inert(w)}", file=sys.stderr)
+    objects = load_inputs(args, allow_none=bool(sources))
+    kernels = resolve_kernels(args.kernel)
+    kernels = sorted(kernels, key=lambda k: release_key(k.release))
+    with Progress((len(objects) + len(sources)) * len(kernels), "checking", quiet=args.quiet) as bar:
+        results = check_objects(objects, kernels, progress=bar)
+        results += check_sources(sources, kernels, progress=bar)
+    mk = min_kernels(results, kernels) if args.min_kernel else None
+    if args.min_kernel and args.format in ("text", "json", None):
+        from reports import min_kernel
+        text = min_kernel.render(mk, args.format)     # its own listing / bpfstab.min-kernel/1
+    elif args.format == "json":
+        from reports import check_json
+        text = check_json.render(results, kernels)
+    elif args.format in RENDERERS:
+        import importlib
+        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels, min_kernel=mk)
+    else:
+        from reports import check_text
+        color = args.output is None and sys.stdout.isatty()
+        text = check_text.render(results, kernels, color=color)
+    write_output(args.output, text)
+    return exit_code(results, args.fail_on)
+
+
+RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
+
+
+def exit_code(results, fail_on):
+    if fail_on == "never":
+        return 0
+    if any(r.verdict == "fails" for r in results):
+        return 1
+    if fail_on == "warnings" and any(f.severity == "warning" for r in results for f in r.findings):
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""BPF ELF objects → ObjectModel: sections, instructions, maps, helper names, objects inside binaries/packages. Imports only btf/."""

@@ -1,0 +1,176 @@
+"""The walls of the house (ARCHITECTURE.md), checked on the sources with `ast`:
+
+- btf/ imports nothing of ours; reports/ imports no command (analyzer.cli);
+- no module imports another module's `_private` name (or reaches it as `module._name`);
+- every package directory is a package listed in pyproject.toml (so the wheel carries it), and the
+  bundled kernels travel as package data;
+- every command module the CLI lists imports and registers.
+"""
+import ast
+import importlib
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OURS = ("btf", "analyzer", "reports")
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # pragma: no cover
+    tomllib = None
+
+
+def _modules():
+    out = {}
+    for top in OURS:
+        for d, _, files in os.walk(os.path.join(ROOT, top)):
+            if "__pycache__" in d:
+                continue
+            for f in files:
+                if f.endswith(".py"):
+                    path = os.path.join(d, f)
+                    rel = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                    mod = rel[:-len(".__init__")] if rel.endswith(".__init__") else rel
+                    out[mod] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(mod, path):
+    """(imported module, imported name or None, line) for every import in the file, relative ones resolved."""
+    tree = ast.parse(open(path).read(), path)
+    pkg = mod if path.endswith("__init__.py") else mod.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, None, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.split(".")
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for a in node.names:
+                yield target, a.name, node.lineno
+
+
+def test_modules_found():
+    assert len(MODULES) > 50
+    assert all(any(m == t or m.startswith(t + ".") for m in MODULES) for t in OURS)
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "btf"))
+def test_btf_imports_nothing_of_ours(mod):
+    bad = [(t, line) for t, _, line in _imports(mod, MODULES[mod])
+           if t.split(".")[0] in ("analyzer", "reports")]
+    assert not bad, f"{mod} imports {bad}"
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "reports"))
+def test_reports_import_no_command(mod):
+    bad = [(t, line) for t, _, line in _imports(mod, MODULES[mod])
+           if t == "analyzer.cli" or t.startswith("analyzer.cli.")]
+    assert not bad, f"{mod} imports {bad}"
+
+
+def test_no_private_names_across_modules():
+    bad = []
+    for mod, path in MODULES.items():
+        for target, name, line in _imports(mod, path):
+            if target.split(".")[0] not in OURS or target == mod:
+                continue
+            if name is not None and name.startswith("_") and not name.startswith("__"):
+                if f"{target}.{name}" in MODULES:       # a private submodule is still a module
+                    continue
+                bad.append(f"{path}:{line}: from {target} import {name}")
+        # module._name attribute uses of an imported module of ours
+        tree = ast.parse(open(path).read(), path)
+        aliases = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    full = f"{node.module}.{a.name}" if node.module else a.name
+                    if full in MODULES and full != mod:
+                        aliases[a.asname or a.name] = full
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name in MODULES and a.asname:
+                        aliases[a.asname] = a.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in aliases and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                bad.append(f"{path}:{node.lineno}: {aliases[node.value.id]}.{node.attr}")
+    assert not bad, "private names used across modules:\n" + "\n".join(bad)
+
+
+@pytest.mark.skipif(tomllib is None, reason="tomllib needs Python 3.11")
+def test_every_package_is_in_the_wheel():
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
+        cfg = tomllib.load(fh)["tool"]["setuptools"]
+    listed = set(cfg["packages"])
+    on_disk = {m for m, p in MODULES.items() if p.endswith("__init__.py")}
+    assert on_disk, "no packages found"
+    assert on_disk <= listed, f"packages missing from pyproject.toml: {sorted(on_disk - listed)}"
+    assert cfg["package-dir"]["analyzer.kernel.bundled"] == "corpus/kernels"
+    assert "*.bpfk" in cfg["package-data"]["analyzer.kernel.bundled"]
+    assert "analyzer.kernel.bundled" in listed
+
+
+def test_every_command_module_imports_and_registers():
+    from analyzer.cli import main as cli
+    assert cli.COMMAND_MODULES
+    for name in cli.COMMAND_MODULES:
+        assert callable(importlib.import_module(name).register), name
+    parser = cli.build_parser()
+    subs = next(a for a in parser._actions if a.dest == "command")
+    assert {"check", "inspect", "scan", "kernel", "diff", "audit", "deps", "btf"} <= set(subs.choices)
+
+
+def test_roles_are_packages():
+    for role in ("objects", "source", "kernel", "check", "check.rules", "views", "cli", "cli.commands"):
+        assert f"analyzer.{role}" in MODULES, role
+    flat = [m for m in MODULES if m.count(".") == 1 and m.startswith("analyzer.")
+            and not MODULES[m].endswith("__init__.py")]
+    assert flat == ["analyzer.__main__"], f"modules outside the role packages: {flat}"
+
+
+TESTS = os.path.join(ROOT, "tests")
+NOT_ROLES = {"data", "support", "realload", "fuzz", "hostile", "__pycache__"}
+
+
+def _test_files():
+    out = []
+    for d, _, files in os.walk(TESTS):
+        if any(part in NOT_ROLES for part in os.path.relpath(d, TESTS).split(os.sep)):
+            continue
+        out += [os.path.join(d, f) for f in files if f.startswith("test_") and f.endswith(".py")]
+    return out
+
+
+def test_tests_mirror_the_layout():
+    """tests/<role>/ for btf, reports and each analyzer role; only the layout test stays on top."""
+    roles = {m.split(".")[1] for m in MODULES if m.startswith("analyzer.") and MODULES[m].endswith("__init__.py")
+             and m.count(".") == 1} | {"btf", "reports"}
+    dirs = {d for d in os.listdir(TESTS) if os.path.isdir(os.path.join(TESTS, d)) and d not in NOT_ROLES}
+    assert dirs, "no test directories"
+    assert dirs <= roles, f"test directories that are no role: {sorted(dirs - roles)}"
+    top = sorted(f for f in os.listdir(TESTS) if f.startswith("test_") and f.endswith(".py"))
+    assert top == ["test_layout.py"], f"tests outside a role directory: {top}"
+
+
+def test_no_test_imports_another_test_file():
+    files = _test_files()
+    assert len(files) > 30
+    bad = []
+    for path in files:
+        for node in ast.walk(ast.parse(open(path).read(), path)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [f"{path}:{node.lineno}: {n}" for n in names if n.split(".")[-1].startswith("test_")]
+    assert not bad, "\n".join(bad)

@@ -1,5 +1,6 @@
 """Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
 from analyzer.objects.sections import short_prog_type
+from btf.inert import inert_doc
 
 
 def history_text(row, releases, vmlinux_only=False):
@@ -42,6 +43,7 @@ def _table(rows, header):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     ks = doc["kernels"]
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in ks}

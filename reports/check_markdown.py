@@ -7,6 +7,7 @@ Input text is escaped for Markdown (table pipes, emphasis, links) and for the HT
 passes through (<, >, &)."""
 from analyzer.check import summary
 
+from . import safe
 from .check_html import attach_min_kernel, matrix
 from .environment import template
 
@@ -52,6 +53,7 @@ def render(results, kernels, min_kernel=None, limit=LIMIT):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None.
     `limit`: most characters of output (None: no limit); over it, matrix rows, then detail blocks,
     then the list of clean programs are cut from the end and the cut is stated."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
     for row in rows:

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 from analyzer.check.findings import CODES
 
+from . import safe
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "unknown": "note"}
 
@@ -57,6 +59,7 @@ def document(results, kernels, min_kernel=None, *, artifacts):
     where each finding is located. `min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check
     --min-kernel) or None; each result then carries the program's oldest loading kernel ("minKernel"),
     the run all of them."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     release = {k.id: k.release for k in kernels}
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     rules, index, out = [], {}, []

@@ -5,6 +5,8 @@ MARK = {"loads": "ok", "fails": "FAIL", "unknown": "?"}
 COLOR = {"loads": "\033[32m", "fails": "\033[31m", "unknown": "\033[33m", "warn": "\033[33m"}
 RESET = "\033[0m"
 
+from . import safe  # noqa: E402
+
 
 def _cell(result, color):
     mark = MARK[result.verdict]
@@ -19,6 +21,7 @@ def _cell(result, color):
 def render(results, kernels, *, color=False, min_kernel=None):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; adds a
     "loads from" column."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     lines = []
     mins = None
     if min_kernel is not None:

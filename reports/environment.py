@@ -4,7 +4,6 @@ Two environments over reports/templates/, built once: HTML pages autoescape ever
 input; Markdown templates escape explicitly with the `md` (Markdown text, table cells included),
 `htmltext` (inside raw HTML elements) and `code` (inline code spans) filters. `template(name)` picks
 the environment by the template's suffix (.html.j2 or .md.j2)."""
-import html
 import os
 
 import jinja2
@@ -12,29 +11,9 @@ import jinja2
 from analyzer.check.findings import CODES
 
 from .kfuncs_text import flags_label, hooks_label
+from .markdown import code, htmltext, md
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-_MD_SPECIAL = "\\`*_[]|#~"
-
-
-def md(text):
-    """Plain text for Markdown, table cells included: HTML-ish characters become entities, Markdown
-    punctuation is backslash-escaped, line breaks become spaces."""
-    s = html.escape(str(text), quote=False)
-    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
-    return " ".join(s.splitlines())
-
-
-def htmltext(text):
-    """Text inside a raw HTML element (e.g. <summary>), where Markdown escapes do not apply."""
-    return " ".join(html.escape(str(text), quote=True).splitlines())
-
-
-def code(text):
-    """An inline code span that survives a Markdown table (pipes escaped, backticks replaced)."""
-    if text is None:
-        return ""
-    return "`" + " ".join(str(text).replace("`", "'").replace("|", "\\|").splitlines()) + "`"
 
 
 def consequence(code_name):

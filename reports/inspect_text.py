@@ -3,10 +3,12 @@ kfuncs, map references, CO-RE relocations, ISA, subprograms); per C source the s
 from analyzer.objects.helpers import helper_name
 from analyzer.source.program import EXISTS_KINDS
 from analyzer.views.inspect import extern_type, type_str
+from btf.inert import inert_text
 
 
 def render(objects, sources):
-    return "\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources])
+    # control characters from names are escaped (the layout's own newlines and tabs are kept)
+    return inert_text("\n".join([object_text(o) for o in objects] + [source_text(m) for m in sources]))
 
 
 def _kver(v):

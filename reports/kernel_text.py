@@ -2,6 +2,8 @@
 (analyzer.kernel.snapshot.KernelSnapshot) or the snapshot summaries as text or JSON."""
 import json
 
+from btf.inert import inert
+
 from analyzer.kernel.snapshot import CONFIG_HIGHLIGHTS
 from analyzer.kernel.source import kfunc_coverage
 
@@ -29,7 +31,11 @@ def show_text(snap):
     c = snap.counts()
     kc = snap.kfunc_counts()
     out = []
-    w = out.append
+
+    def w(text):        # one line per call (a leading blank line allowed): names inside are made inert
+        lead, trail = text.startswith("\n"), text.endswith("\n")
+        core = text[1 if lead else 0:len(text) - 1 if trail else len(text)]
+        out.append(("\n" if lead else "") + inert(core) + ("\n" if trail else ""))
     w(f"kernel   {snap.id}\n")
     w(f"release  {snap.release}\n")
     w(f"arch     {snap.arch}\n")
@@ -125,5 +131,5 @@ def list_text(rows, *, bundled, cache):
                       "-" if r["kfuncs"] is None else str(r["kfuncs"]), r["where"],
                       (r["source"] or r.get("error") or "-")[:60], r["file"]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(hdr) - 1)]
-    return "".join("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1] + "\n"
+    return "".join(inert("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1]) + "\n"
                    for row in table)

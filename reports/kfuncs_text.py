@@ -3,6 +3,8 @@ program types that may call it (from the snapshot's kernel facts, "unknown" when
 
 Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.cli.commands.kfuncs."""
 
+from btf.inert import inert_doc
+
 ALL_PROG_TYPES = "*"      # analyzer.kernel.facts.ALL_PROG_TYPES: registered for the common hook
 
 
@@ -66,6 +68,7 @@ def count_label(doc):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     k = doc["kernel"]
     lines = [f"{k['id']} ({k['release']}, {k['arch']}): {count_label(doc)}"
              + (f", {doc['impl_skipped']} _impl entries not shown (--all)" if doc["impl_skipped"] else "")]

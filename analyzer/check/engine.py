@@ -137,6 +137,13 @@ def check_program(obj, prog, state, ext, pruned=None):
 
     linked = prog.linked
     insns = [li.insn if li is not None else None for li in linked]
+    bad = next((li for li in linked if li is not None and (li.insn.dst > 10 or li.insn.src > 10)), None)
+    if bad is not None:
+        # the verifier stops at it ("R12 is invalid"); nothing after it can be judged
+        reg = bad.insn.dst if bad.insn.dst > 10 else bad.insn.src
+        findings.append(Finding("ISA_UNSUPPORTED", f"instruction {bad.pos} uses register r{reg}: BPF has "
+                                f"only r0-r10, no kernel's verifier accepts it", location=_loc(linked, bad.pos)))
+        return findings
     overrides, poison_core, core_findings = _core_relocate(obj, prog, state, pruned)
     findings += core_findings
     call_targets = {li.pos: li.call_target for li in linked

@@ -16,6 +16,7 @@ version ("6.1"), "running", or any file `btf.containers.open_kernel` accepts (im
 and cached under $BPFSTAB_CACHE or ~/.cache/bpfstab/kernels).
 """
 import hashlib
+import io
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from typing import Optional
 
 from btf import btf_ids, render
 from btf import kinds as K
+from btf import limits
 from btf.errors import InputError
 from btf.reader import Btf
 
@@ -39,7 +41,7 @@ SUFFIX = ".bpfk"
 BUNDLED_PLACES = (Path(__file__).resolve().parent / "bundled",
                   Path(__file__).resolve().parents[2] / "corpus" / "kernels")
 RUNNING_BTF = "/sys/kernel/btf/vmlinux"
-MAX_MEMBER = 512 << 20            # refuse snapshot members that would inflate past this
+# snapshot members are capped by the MAX_DECOMPRESSED limit (btf/limits.py) while they inflate
 
 # ------------------------------------------------------------------------------ config subset
 # Options kept from the kernel .config: everything BPF-related plus what `__kconfig` externs in
@@ -565,12 +567,18 @@ def import_kernel(src, *, config_path=None, name=None, with_modules=False, progr
         progress.advance(0, "parsing BTF")
     btf = Btf(arts.btf, path=f"{where}: BTF")
     btf.validate()
+    loop = btf.loop_at()
+    if loop is not None:
+        raise InputError(btf.path, f"type loop at [{loop}] (the kernel's BTF verifier refuses such BTF)")
     kfuncs, notes = collect_kfuncs(btf, arts.btf_ids)
     mod_btfs = {}
     for mname, data in sorted((arts.modules or {}).items()):
         try:
             mb = Btf(data, base=btf, path=f"{where}: module {mname}")
             mb.validate()
+            loop = mb.loop_at()
+            if loop is not None:
+                raise InputError(mb.path, f"type loop at [{loop}]")
         except InputError as e:
             notes.append(f"module {mname} skipped: {e.problem}")
             continue
@@ -637,10 +645,22 @@ def _read_member(z, path, name):
         info = z.getinfo(name)
     except KeyError:
         raise InputError(path, f"not a bpfstab kernel snapshot (no {name})") from None
-    if info.file_size > MAX_MEMBER:
-        raise InputError(path, f"snapshot member {name} is implausibly large ({info.file_size} bytes)")
+    cap = limits.get("MAX_DECOMPRESSED")
+    if info.file_size > cap:
+        raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name} ({info.file_size} bytes declared)")
     try:
-        return z.read(info)
+        # small reads: each call inflates at most a few MiB, so a member lying about its size is
+        # caught by the cap (and by zipfile's size/CRC check), never inflated whole first
+        out = io.BytesIO()
+        with z.open(info) as fp:
+            while True:
+                chunk = fp.read(1 << 12)
+                if not chunk:
+                    break
+                out.write(chunk)
+                if out.tell() > cap:
+                    raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name}")
+        return out.getvalue()
     except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError, ValueError, NotImplementedError) as e:
         raise InputError(path, f"corrupt snapshot member {name}: {e}") from None
     except OSError as e:
@@ -665,6 +685,8 @@ def _read_meta(path):
         raw = _read_member(z, path, "meta.json")
     try:
         meta = json.loads(raw)
+    except RecursionError:
+        raise limits.breach(path, "MAX_JSON_DEPTH", "nesting of meta.json") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(path, f"corrupt snapshot meta.json: {e}") from None
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
@@ -673,7 +695,8 @@ def _read_meta(path):
     for key, typ in (("kfuncs", list), ("config", dict), ("modules", list)):
         if not isinstance(meta.get(key), typ):
             raise InputError(path, f"corrupt snapshot meta.json: '{key}' is missing or not a {typ.__name__}")
-    return meta
+    from .snapshot_schema import validate_meta
+    return validate_meta(path, meta)
 
 
 def load_snapshot(path) -> KernelSnapshot:

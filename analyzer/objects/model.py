@@ -487,8 +487,13 @@ class _Loader:
     def _programs_sections(self):
         elf, obj = self.elf, self.obj
         self.prog_secs = {}
+        from btf import limits
+        room = limits.get("MAX_INSNS") * 8
         for s in elf.sections:
             if s.type == 1 and s.size > 0 and (s.flags & SHF_EXECINSTR):   # SHT_PROGBITS
+                room -= s.size
+                if room < 0:
+                    raise limits.breach(self.name, "MAX_INSNS", "instructions in this object")
                 try:
                     obj._sec_insns[s.idx] = I.decode(elf.sec_data(s), elf.bo)
                 except ValueError as e:
@@ -879,6 +884,10 @@ class _Loader:
                 rs = sorted((r for r in recs if r.line), key=lambda r: r.insn_idx)
                 lines[sec] = ([r.insn_idx for r in rs], rs)
         self.lines = lines
+        from btf import limits
+        n_progs = sum(len(fs) for i, fs in self.funcs.items() if i != self.text_shndx)
+        if n_progs > limits.get("MAX_PROGRAMS"):
+            raise limits.breach(self.name, "MAX_PROGRAMS", f"programs in this object ({n_progs})")
         for shndx in sorted(self.funcs):
             for f in self.funcs[shndx]:
                 if shndx == self.text_shndx:
@@ -1012,47 +1021,122 @@ class _Loader:
                 if r[1].kind in EXISTS_KINDS:
                     exists_relos.append(li)
         prog.isa_features = I.isa_features(prog.linked)
+        guards = _Guards(prog)
+        loads_by_name = {}
+        for li in ksym_loads:
+            loads_by_name.setdefault(li.reloc[1], []).append(li)
         for kc in prog.kfunc_calls:
             if kc.weak:
-                prog.kfunc_guarded[kc.pos] = self._guarded(
-                    prog, kc.pos, [li for li in ksym_loads if li.reloc[1] == kc.name])
+                prog.kfunc_guarded[kc.pos] = guards.guarded(kc.pos, loads_by_name.get(kc.name, ()))
         for cr in prog.core_relos:
             if cr.relo.kind in EXISTS_KINDS:
                 continue
             cands = [li for li in exists_relos if _guard_matches(li.reloc[1], cr.relo)]
-            prog.core_guarded[cr.pos] = self._guarded(prog, cr.pos, cands) if cands else False
+            prog.core_guarded[cr.pos] = guards.guarded(cr.pos, cands) if cands else False
 
     def _guarded(self, prog, pos, sources):
         """Is linked[pos] only reached when the register set by one of `sources` is non-zero?"""
-        linked = prog.linked
-        fa, fb, _ = prog.func_range(pos)
-        for src in sources:
-            if not (fa <= src.pos < pos):
-                continue
-            reg = src.insn.dst
-            j = src.pos + (2 if src.insn.is_ld_imm64() else 1)
-            while j < pos:
-                ins = linked[j].insn
-                if ins.is_ld_imm64_tail:
-                    j += 1
-                    continue
-                if ins.is_cond_jump() and ins.dst == reg and ins.source == I.BPF_K and ins.imm == 0 \
-                        and ins.op in (I.BPF_JEQ, I.BPF_JNE):
-                    t = ins.jump_target()
-                    if ins.op == I.BPF_JEQ:
-                        region = (j + 1, t)
-                        ok = j < pos < t
-                    else:
-                        region = (t, pos + 1)
-                        prev = linked[t - 1].insn if fa <= t - 1 < fb else None
-                        ok = t <= pos and prev is not None and (
-                            prev.is_exit() or (prev.is_uncond_jump() and prev.jump_target() > pos))
-                    if ok and not _entered(linked, fa, fb, region, pos, j):
-                        return True
-                    break
-                if _writes(ins, reg):
-                    break
+        return _Guards(prog).guarded(pos, sources)
+
+
+class _Guards:
+    """The guard analysis of one program, linear-ish however many guarded calls it has.
+
+    For a source (the ld_imm64 of a ksym, or a CO-RE exists relocation) the walk to its first
+    `if reg ==/!= 0` test does not depend on the call being judged, so it is done once per source;
+    jumps of a function are indexed once by target, so "does any other jump land in the guarded
+    region" looks only at jumps into that region. Sources are tried nearest first and at most
+    MAX_GUARD_SOURCES of them per call (btf.limits): a call preceded by more tests of the same
+    symbol than that, none of which guards it, is reported as not guarded."""
+
+    def __init__(self, prog):
+        self.prog = prog
+        self.linked = prog.linked
+        self._tests = {}            # source pos -> (test pos, insn) | None
+        self._jumps = {}            # (fa, fb) -> (sorted targets, [(target, source)])
+        self._sorted = {}           # id(sources) -> (sources, sorted by pos, their positions)
+        from btf import limits
+        self.max_sources = limits.get("MAX_GUARD_SOURCES")
+
+    def _first_test(self, src):
+        got = self._tests.get(src.pos, 0)
+        if got != 0:
+            return got
+        linked = self.linked
+        fa, fb, _ = self.prog.func_range(src.pos)
+        reg = src.insn.dst
+        j = src.pos + (2 if src.insn.is_ld_imm64() else 1)
+        got = None
+        while j < fb:
+            ins = linked[j].insn
+            if ins.is_ld_imm64_tail:
                 j += 1
+                continue
+            if ins.is_cond_jump() and ins.dst == reg and ins.source == I.BPF_K and ins.imm == 0 \
+                    and ins.op in (I.BPF_JEQ, I.BPF_JNE):
+                got = (j, ins)
+                break
+            if _writes(ins, reg):
+                break
+            j += 1
+        self._tests[src.pos] = got
+        return got
+
+    def _jump_index(self, fa, fb):
+        got = self._jumps.get((fa, fb))
+        if got is None:
+            pairs = []
+            linked = self.linked
+            for q in range(fa, fb):
+                ins = linked[q].insn
+                if ins.is_jump():
+                    pairs.append((ins.jump_target(), q))
+            pairs.sort()
+            got = self._jumps[(fa, fb)] = ([t for t, _ in pairs], pairs)
+        return got
+
+    def _entered(self, fa, fb, region, pos, test_pos):
+        """Does any jump other than the test itself land inside (region start, pos] from outside?"""
+        a = region[0]
+        targets, pairs = self._jump_index(fa, fb)
+        for i in range(bisect.bisect_left(targets, a), bisect.bisect_right(targets, pos)):
+            t, q = pairs[i]
+            if q == test_pos or a <= q <= pos:
+                continue
+            if a < t or a != test_pos + 1:
+                return True
+        return False
+
+    def guarded(self, pos, sources):
+        linked = self.linked
+        fa, fb, _ = self.prog.func_range(pos)
+        key = id(sources)
+        got = self._sorted.get(key)
+        if got is None or got[0] is not sources:
+            srt = sorted(sources, key=lambda s: s.pos)
+            got = self._sorted[key] = (sources, srt, [s.pos for s in srt])
+        _, srt, poss = got
+        hi = bisect.bisect_left(poss, pos)          # sources before pos, nearest first
+        lo = max(bisect.bisect_left(poss, fa), hi - self.max_sources)
+        for i in range(hi - 1, lo - 1, -1):
+            src = srt[i]
+            test = self._first_test(src)
+            if test is None:
+                continue
+            j, ins = test
+            if j >= pos:
+                continue
+            t = ins.jump_target()
+            if ins.op == I.BPF_JEQ:
+                region = (j + 1, t)
+                ok = j < pos < t
+            else:
+                region = (t, pos + 1)
+                prev = linked[t - 1].insn if fa <= t - 1 < fb else None
+                ok = t <= pos and prev is not None and (
+                    prev.is_exit() or (prev.is_uncond_jump() and prev.jump_target() > pos))
+            if ok and not self._entered(fa, fb, region, pos, j):
+                return True
         return False
 
 
@@ -1074,24 +1158,6 @@ def _writes(ins, reg):
         return ins.dst == reg
     if c == I.BPF_STX and ins.mode == I.BPF_ATOMIC and ins.imm & I.BPF_FETCH:
         return ins.src == reg or (ins.imm == I.BPF_CMPXCHG and reg == 0)
-    return False
-
-
-def _entered(linked, fa, fb, region, pos, test_pos):
-    """Does any jump other than the test itself land inside (region start, pos] from outside?"""
-    a = region[0]
-    for q in range(fa, fb):
-        if q == test_pos:
-            continue
-        ins = linked[q].insn
-        if not ins.is_jump():
-            continue
-        t = ins.jump_target()
-        inside_src = a <= q <= pos
-        if not inside_src and a < t <= pos:
-            return True
-        if not inside_src and t == a and a != test_pos + 1:
-            return True
     return False
 
 

@@ -8,6 +8,7 @@ code the optimiser drops) is not judged for sources."""
 import sys
 
 from btf.errors import InputError
+from btf.inert import inert
 
 from analyzer.check import summary
 from analyzer.check.engine import check_objects
@@ -42,7 +43,7 @@ def register(sub):
 def load_inputs(args, *, allow_none=False):
     objects, warnings = read_inputs(args, allow_none=allow_none)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
     return objects
 
 
@@ -52,7 +53,7 @@ def run(args):
     sources = read_sources(args)           # C sources: verdicts from source analysis (libclang)
     for m in sources:
         for w in m.warnings:
-            print(f"bpfstab: warning: {m.path}: {w}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(m.path)}: {inert(w)}", file=sys.stderr)
     objects = load_inputs(args, allow_none=bool(sources))
     kernels = resolve_kernels(args.kernel)
     kernels = sorted(kernels, key=lambda k: release_key(k.release))

@@ -10,6 +10,7 @@ Exit codes: 0 ok; impact exits 1 when some program that loads on OLD fails on NE
 """
 import sys
 
+from btf.inert import inert
 from btf.errors import InputError
 
 from analyzer.cli.progress import Progress
@@ -63,7 +64,7 @@ def register(sub):
 def _objects(args):
     objects, warnings = read_inputs(args)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
     return objects
 
 

@@ -58,6 +58,8 @@ id in the local BTF built from the source's types.
 """
 import sys
 
+from btf.inert import inert
+
 from analyzer.cli.commands._common import add_input_args, read_inputs, read_sources, write_output
 from analyzer.views.inspect import SCHEMA, document, input_warnings
 from reports.registry import renderer
@@ -79,7 +81,7 @@ def run(args):
         text = renderer("inspect", "json")(document(objects, sources, warnings))
     else:
         for w in input_warnings(objects, warnings):
-            print(f"bpfstab: warning: {w}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
         text = renderer("inspect", "text")(objects, sources)
     write_output(args.output, text)
     return 0

@@ -3,6 +3,7 @@ import os
 import sys
 from pathlib import Path
 
+from btf.inert import inert
 from btf.errors import InputError
 
 from reports.registry import renderer

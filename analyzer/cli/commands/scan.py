@@ -3,6 +3,7 @@ import os
 import re
 import sys
 
+from btf.inert import inert
 from analyzer.objects.embedded import find_objects, program_sections
 from analyzer.cli.progress import Progress
 from btf.errors import InputError
@@ -58,7 +59,7 @@ def run(args):
             results.extend(objs)
             warnings.extend(warns)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
 
     rows = []
     for o in results:
@@ -66,7 +67,7 @@ def run(args):
             secs = program_sections(o.data)
         except Exception as e:          # validated already; keep listing the rest
             secs = []
-            print(f"bpfstab: warning: {o.name}: cannot list sections: {e}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(o.name)}: cannot list sections: {inert(e)}", file=sys.stderr)
         rows.append({"name": o.name, "container": o.container, "member": o.member,
                      "offset": o.offset, "size": o.size, "duplicate_of": o.duplicate_of,
                      "program_sections": secs})

@@ -44,6 +44,11 @@ def test_kfunc_gains_program_types_6_1_to_6_12(k61, k612):
     back = D.diff_kernels(k612, k61, only={"kfunc"})
     c = find(back, "kfunc", "crash_kexec", "hooks")
     assert c.breaking is True and "no longer callable from" in c.detail and "xdp" in c.detail
+    # the lost types are fields (impact reads them, not the detail text), and stay out of the JSON
+    assert "BPF_PROG_TYPE_XDP" in c.lost_types and "BPF_PROG_TYPE_TRACING" not in c.lost_types
+    assert c.loses("BPF_PROG_TYPE_XDP") and not c.loses("BPF_PROG_TYPE_TRACING")
+    assert "lost_types" not in c.to_json() and "new_types" not in c.to_json()
+    assert find(ch, "kfunc", "crash_kexec", "hooks").lost_types == frozenset()
 
 
 def test_helpers_gain_program_types_6_1_to_6_12(k61, k612):
@@ -76,3 +81,11 @@ def test_flags_from_source_when_btf_ids_lack_them(k612):
     assert "the kernel's .BTF_ids on 6.12" in c.detail and "kernel source (linux-source-7.2" in c.detail
     # the same kfunc, same registrations on both sides: no hooks change
     assert not [x for x in D.diff_kfuncs(k612, new) if x.name == "bpf_dynptr_from_skb" and x.change == "hooks"]
+
+
+def test_hooks_change_from_every_type_loses_all_but_the_new_ones():
+    from analyzer.kernel.facts import ALL_PROG_TYPES
+    c = D.Change("kfunc", "k", "hooks", True, lost_types=frozenset((ALL_PROG_TYPES,)),
+                 new_types=frozenset(("BPF_PROG_TYPE_XDP",)))
+    assert c.loses("BPF_PROG_TYPE_KPROBE") and not c.loses("BPF_PROG_TYPE_XDP")
+    assert not D.Change("kfunc", "k", "removed", True).loses("BPF_PROG_TYPE_XDP")

@@ -138,3 +138,45 @@ def test_roles_are_packages():
     flat = [m for m in MODULES if m.count(".") == 1 and m.startswith("analyzer.")
             and not MODULES[m].endswith("__init__.py")]
     assert flat == ["analyzer.__main__"], f"modules outside the role packages: {flat}"
+
+
+def _tree(mod):
+    return ast.parse(open(MODULES[mod]).read(), MODULES[mod])
+
+
+def _reads_message(node):
+    """Does the expression read a `.message` attribute (a Finding's prose) anywhere inside it?"""
+    return any(isinstance(n, ast.Attribute) and n.attr == "message" for n in ast.walk(node))
+
+
+REGEX_METHODS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "analyzer"))
+def test_no_regex_on_finding_messages(mod):
+    """Decisions come from structured fields (Finding.detail, Change fields), never from parsing prose:
+    no re.* call nor compiled-pattern match/search/... takes a `.message` in analyzer/."""
+    bad = [n.lineno for n in ast.walk(_tree(mod))
+           if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+           and ((isinstance(n.func.value, ast.Name) and n.func.value.id == "re") or n.func.attr in REGEX_METHODS)
+           and any(_reads_message(a) for a in n.args)]
+    assert not bad, f"{mod} runs a regex on a message at lines {bad}"
+
+
+def _defined_names(mod):
+    return {t.id for n in ast.walk(_tree(mod)) if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)} | \
+           {n.name for n in ast.walk(_tree(mod)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+# prose parsers replaced by structured fields, and duplicate vocabularies replaced by one owner each:
+# (module, name) that must stay gone
+REMOVED = [
+    ("analyzer.views.graph", "_WEAK"),                  # Finding.detail["kfunc"]
+    ("analyzer.views.impact", "_LOST_HOOKS"),           # Change.lost_types / Change.loses
+]
+
+
+@pytest.mark.parametrize("mod,name", REMOVED)
+def test_removed_duplicates_stay_gone(mod, name):
+    assert name not in _defined_names(mod)

@@ -180,3 +180,13 @@ REMOVED = [
 @pytest.mark.parametrize("mod,name", REMOVED)
 def test_removed_duplicates_stay_gone(mod, name):
     assert name not in _defined_names(mod)
+REMOVED += [
+    ("analyzer.check.rules.progtype", "_split_refused"),  # probe refusal records (analyzer.kernel.facts)
+]
+
+
+def test_rules_read_no_probe_prose():
+    """Only analyzer.kernel.facts knows the probe's legacy English: the rules read refusal records."""
+    for mod in (m for m in MODULES if m.startswith("analyzer.check")):
+        src = open(MODULES[mod]).read()
+        assert "variants_refused" not in src and ".warnings" not in src, mod

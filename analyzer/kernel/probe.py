@@ -27,10 +27,10 @@ import re
 import struct
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from analyzer.kernel.facts import KernelFacts
+from analyzer.kernel.facts import KernelFacts, refusal
 
 # ------------------------------------------------------------------------------ instructions
 BPF_ALU64_MOV_K = 0xB7          # BPF_ALU64 | BPF_MOV | BPF_K
@@ -456,6 +456,7 @@ class Prober:
         # prog type -> variants the kernel refused for another reason than not knowing them (EPERM for
         # trampolines on a kernel that cannot make them): their facts cover the variants that load here
         self.refused = {}
+        self.refusals = []          # analyzer.kernel.facts refusal records: the structured form of the above
 
     def _tick(self, note=""):
         if self.progress is not None:
@@ -489,6 +490,7 @@ class Prober:
                         odd.setdefault((v.attach_type, v.sleepable), (v, r))
                 if odd:
                     self.refused[pt] = [f"{v.label}: {r.error}" for v, r in odd.values()]
+                    self.refusals += [refusal(pt, replace(v, target=None).label, r.error) for v, r in odd.values()]
                     self.warnings.append(
                         f"{_short(pt)}: variants that do not load here ({'; '.join(self.refused[pt])}); "
                         "its helpers and kfuncs are those of the variants that do (a program needing the "
@@ -497,6 +499,7 @@ class Prober:
                 v, r = fails[0]
                 why = _last_line(r.log) or os.strerror(r.errno)
                 if not (r.errno == errno_mod.EINVAL and not r.log.strip()):
+                    self.refusals.append(refusal(pt, None, r.error))
                     self.warnings.append(f"{_short(pt)}: no program of this type loads "
                                          f"({len(fails)} variants; {v.label}: {r.error}: {why})")
         ext = self._probe_ext()
@@ -549,6 +552,7 @@ class Prober:
             self.bpf.close(btf_fd)
         self._tick("ext")
         if not r.ok:
+            self.refusals.append(refusal("BPF_PROG_TYPE_EXT", None, r.error))
             self.warnings.append(f"ext: freplace of an XDP program does not load ({r.error}: "
                                  f"{_last_line(r.log)})")
             return False
@@ -822,5 +826,6 @@ def probe_running(snap, *, only=CATEGORIES, progress=None, bpf: Optional[Bpf] = 
         pr.methods["variants_refused"] = {_short(pt): labels for pt, labels in pr.refused.items()}
     facts = KernelFacts(origin="probe", detail=f"probe of {release} (running)", version=release,
                         kfunc_prog_types=kfuncs, helper_prog_types=helpers, prog_types=prog_types,
-                        map_types=map_types, methods=pr.methods, warnings=pr.warnings)
+                        map_types=map_types, methods=pr.methods, warnings=pr.warnings,
+                        refusals=pr.refusals)
     return facts, pr.stats

@@ -3,16 +3,15 @@ program types that may call it (from the snapshot's kernel facts, "unknown" when
 
 Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.cli.commands.kfuncs."""
 
-ALL_PROG_TYPES = "*"      # analyzer.kernel.facts.ALL_PROG_TYPES: registered for the common hook
+from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.objects.sections import short_prog_type
 
 
 def prog_type_label(name):
     """'BPF_PROG_TYPE_SCHED_CLS' -> 'sched_cls'; '*' -> 'all program types'."""
     if name == ALL_PROG_TYPES:
         return "all program types"
-    if name.startswith("BPF_PROG_TYPE_"):
-        return name[len("BPF_PROG_TYPE_"):].lower()
-    return name
+    return short_prog_type(name) if name.startswith("BPF_PROG_TYPE_") else name
 
 
 def hooks_label(row):

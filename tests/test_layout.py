@@ -190,3 +190,17 @@ def test_rules_read_no_probe_prose():
     for mod in (m for m in MODULES if m.startswith("analyzer.check")):
         src = open(MODULES[mod]).read()
         assert "variants_refused" not in src and ".warnings" not in src, mod
+
+
+def test_short_prog_type_name_defined_once():
+    """'BPF_PROG_TYPE_SCHED_CLS' <-> 'sched_cls' is analyzer.objects.sections short_prog_type/full_prog_type;
+    no other module cuts or glues the prefix itself."""
+    for mod in MODULES:
+        if mod == "analyzer.objects.sections":
+            continue
+        src = open(MODULES[mod]).read()
+        assert '"BPF_PROG_TYPE_"):].lower()' not in src and 'removeprefix("bpf_prog_type_")' not in src, mod
+        assert '"BPF_PROG_TYPE_" + ' not in src, mod
+
+
+REMOVED += [("analyzer.kernel.probe", "_short")]

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field, asdict
 from typing import Optional
 
+from analyzer.objects.sections import full_prog_type
+
 FACTS_SCHEMA = "bpfstab.facts/1"
 ORIGINS = ("source", "probe")
 ALL_PROG_TYPES = "*"     # a kfunc set registered for BPF_PROG_TYPE_UNSPEC (the common hook): every type
@@ -81,10 +83,6 @@ def refusal(prog_type: str, variant: Optional[str], errno: Optional[str]) -> dic
     return {"prog_type": prog_type, "variant": variant, "errno": errno or None}
 
 
-def _full_type(short: str) -> str:
-    return "BPF_PROG_TYPE_" + short.upper()
-
-
 # the English the probe wrote before it recorded refusals (analyzer.kernel.probe Prober.probe_prog_types
 # and _probe_ext); only this module reads it
 _LEGACY_NO_TYPE = re.compile(r"([a-z0-9_]+): no program of this type loads \(\d+ variants; .*?: ([A-Z0-9]+): ")
@@ -111,11 +109,11 @@ def legacy_refusals(warnings, methods) -> list:
     for w in warnings or ():
         m = _LEGACY_NO_TYPE.match(w) or _LEGACY_NO_EXT.match(w)
         if m:
-            out.append(refusal(_full_type(m.group(1)), None, m.group(2)))
+            out.append(refusal(full_prog_type(m.group(1)), None, m.group(2)))
     for short, entries in ((methods or {}).get("variants_refused") or {}).items():
         for entry in entries:
             label, err = _legacy_variant(entry)
-            out.append(refusal(_full_type(short), label, err))
+            out.append(refusal(full_prog_type(short), label, err))
     return out
 
 

@@ -10,6 +10,8 @@ import sys
 
 from btf.errors import InputError
 
+from analyzer.objects.sections import short_prog_type
+
 SCHEMA = "bpfstab.probe/1"
 
 
@@ -65,7 +67,7 @@ def summary_lines(snap, facts, stats):
     out.append(f"probed {facts.version} (running) in {s.get('total', 0):.1f} s, {stats.loads} bpf() calls")
     if facts.prog_types is not None:
         known = [n for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC"]
-        no = [n[len("BPF_PROG_TYPE_"):].lower() for n in known if n not in facts.prog_types]
+        no = [short_prog_type(n) for n in known if n not in facts.prog_types]
         out.append(f"prog types   {len(facts.prog_types)}/{len(known)} load"
                    + (f" (not: {', '.join(no)})" if no else ""))
     if facts.map_types is not None:

@@ -89,3 +89,18 @@ def test_hooks_change_from_every_type_loses_all_but_the_new_ones():
                  new_types=frozenset(("BPF_PROG_TYPE_XDP",)))
     assert c.loses("BPF_PROG_TYPE_KPROBE") and not c.loses("BPF_PROG_TYPE_XDP")
     assert not D.Change("kfunc", "k", "removed", True).loses("BPF_PROG_TYPE_XDP")
+
+
+def test_helper_hooks_leave_out_struct_ops_as_check_does():
+    """STRUCT_OPS helpers come from each struct_ops type's verifier_ops, so check never judges them by the
+    facts (HELPERS_NOT_OWN); the diff does not report them as gained/lost either. Its kfunc hook is its own."""
+    from analyzer.kernel.facts import HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
+    assert "BPF_PROG_TYPE_STRUCT_OPS" in HELPERS_NOT_OWN and "BPF_PROG_TYPE_STRUCT_OPS" not in KFUNC_HOOK_NOT_OWN
+    from analyzer.kernel.snapshot import resolve_kernel
+    hooks = [c for c in D.diff_kernels(resolve_kernel("6.12"), resolve_kernel("7.2"), only={"helper"})
+             if c.change == "hooks"]
+    # bundled source facts: struct_ops's union of verifier_ops gains helpers 6.12 -> 7.2, yet no change says so
+    assert hooks
+    for c in hooks:
+        assert "struct_ops" not in (c.old or "").split(", ") and "struct_ops" not in (c.new or "").split(", ")
+        assert "BPF_PROG_TYPE_STRUCT_OPS" not in c.new_types

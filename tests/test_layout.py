@@ -204,3 +204,11 @@ def test_short_prog_type_name_defined_once():
 
 
 REMOVED += [("analyzer.kernel.probe", "_short")]
+REMOVED += [("analyzer.views.diff", "_NOT_OWN")]     # analyzer.kernel.facts HELPERS_NOT_OWN / KFUNC_HOOK_NOT_OWN
+
+
+def test_not_own_hook_sets_defined_once():
+    for mod in MODULES:
+        if mod != "analyzer.kernel.facts":
+            names = _defined_names(mod)
+            assert not names & {"HELPERS_NOT_OWN", "KFUNC_HOOK_NOT_OWN", "_NOT_OWN"}, mod

@@ -18,6 +18,15 @@ from analyzer.objects.sections import full_prog_type
 FACTS_SCHEMA = "bpfstab.facts/1"
 ORIGINS = ("source", "probe")
 ALL_PROG_TYPES = "*"     # a kfunc set registered for BPF_PROG_TYPE_UNSPEC (the common hook): every type
+# Program types whose helper / kfunc facts are not their own, so facts keyed by them do not describe what
+# the verifier applies to a program (kernel/bpf/verifier.c): EXT verifies as its target's type, for helpers
+# (check_attach_btf_id: env->ops = bpf_verifier_ops[tgt_prog->type]) and for the kfunc hook
+# (resolve_prog_type() in btf_kfunc_id_set_contains); STRUCT_OPS helpers come from each struct_ops type's own
+# verifier_ops (check_struct_ops_btf_id: env->ops = st_ops->verifier_ops), while its kfunc hook is its own
+# (bpf_prog_type_to_kfunc_hook: BTF_KFUNC_HOOK_STRUCT_OPS). Used by check (rules/hooks), diff and the
+# kernel-source extraction alike.
+HELPERS_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"))
+KFUNC_HOOK_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT",))
 
 
 @dataclass

@@ -32,7 +32,7 @@ from btf import compat, render
 from btf import kinds as K
 from btf.btf_ids import KF_FLAGS
 from btf.errors import InputError
-from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.kernel.facts import ALL_PROG_TYPES, HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
 from analyzer.objects.sections import short_prog_type
 from analyzer.kernel.versions import release_key
 
@@ -267,12 +267,10 @@ def _types_text(types):
     return ", ".join(short_prog_type(t) for t in sorted(types)) or "none"
 
 
-_NOT_OWN = {"BPF_PROG_TYPE_EXT"}     # verified as its target's type: what any type gets, not a hook of its own
-
-
 def _hook_change(kind, name, ot, oo, nt, no, old, new):
     """One 'hooks' Change from program-type sets on each side, or None when equal."""
-    ot, nt = set(ot) - _NOT_OWN, set(nt) - _NOT_OWN
+    not_own = HELPERS_NOT_OWN if kind == "helper" else KFUNC_HOOK_NOT_OWN
+    ot, nt = set(ot) - not_own, set(nt) - not_own
     if ot == nt:
         return None
     if ALL_PROG_TYPES in ot and ALL_PROG_TYPES in nt:

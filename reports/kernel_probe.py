@@ -3,6 +3,7 @@
 import json
 
 from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.objects.sections import short_prog_type
 
 
 def render_json(doc):
@@ -16,7 +17,7 @@ def summary_lines(snap, facts, stats):
     out.append(f"probed {facts.version} (running) in {s.get('total', 0):.1f} s, {stats.loads} bpf() calls")
     if facts.prog_types is not None:
         known = [n for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC"]
-        no = [n[len("BPF_PROG_TYPE_"):].lower() for n in known if n not in facts.prog_types]
+        no = [short_prog_type(n) for n in known if n not in facts.prog_types]
         out.append(f"prog types   {len(facts.prog_types)}/{len(known)} load"
                    + (f" (not: {', '.join(no)})" if no else ""))
     if facts.map_types is not None:

@@ -6,6 +6,8 @@ from btf.inert import inert
 
 from analyzer.kernel.snapshot import CONFIG_HIGHLIGHTS
 from analyzer.kernel.source import kfunc_coverage
+from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.objects.sections import short_prog_type
 
 
 def facts_line(snap, kf):
@@ -90,7 +92,7 @@ def show_text(snap):
         types, origin = snap.merged_facts.kfunc_prog_type_list(k.impl_of if k.impl_of and k.found_by ==
                                                                ["kf_implicit_args"] else k.name)
         if types is not None:
-            short = [t[len("BPF_PROG_TYPE_"):].lower() if t.startswith("BPF_PROG_TYPE_") else "all" for t in types]
+            short = [short_prog_type(t) if t != ALL_PROG_TYPES else "all" for t in types]
             extra.append(f"prog types ({origin}): {' '.join(short) or 'none'}")
         extra.append("found by " + ",".join(k.found_by))
         w(f"  {k.proto};  /* {'; '.join(extra)} */\n")

@@ -5,16 +5,15 @@ Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.cl
 
 from btf.inert import inert_doc
 
-ALL_PROG_TYPES = "*"      # analyzer.kernel.facts.ALL_PROG_TYPES: registered for the common hook
+from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.objects.sections import short_prog_type
 
 
 def prog_type_label(name):
     """'BPF_PROG_TYPE_SCHED_CLS' -> 'sched_cls'; '*' -> 'all program types'."""
     if name == ALL_PROG_TYPES:
         return "all program types"
-    if name.startswith("BPF_PROG_TYPE_"):
-        return name[len("BPF_PROG_TYPE_"):].lower()
-    return name
+    return short_prog_type(name) if name.startswith("BPF_PROG_TYPE_") else name
 
 
 def hooks_label(row):

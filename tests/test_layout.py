@@ -262,3 +262,75 @@ def test_one_owner_of_the_display_state():
         if '== "warning"' in src and ('"loads"' in src or "'loads'" in src):
             bad.append(path)
     assert not bad, f"display state derived outside analyzer/check/summary.py: {bad}"
+def _tree(mod):
+    return ast.parse(open(MODULES[mod]).read(), MODULES[mod])
+
+
+def _reads_message(node):
+    """Does the expression read a `.message` attribute (a Finding's prose) anywhere inside it?"""
+    return any(isinstance(n, ast.Attribute) and n.attr == "message" for n in ast.walk(node))
+
+
+REGEX_METHODS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "analyzer"))
+def test_no_regex_on_finding_messages(mod):
+    """Decisions come from structured fields (Finding.detail, Change fields), never from parsing prose:
+    no re.* call nor compiled-pattern match/search/... takes a `.message` in analyzer/."""
+    bad = [n.lineno for n in ast.walk(_tree(mod))
+           if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+           and ((isinstance(n.func.value, ast.Name) and n.func.value.id == "re") or n.func.attr in REGEX_METHODS)
+           and any(_reads_message(a) for a in n.args)]
+    assert not bad, f"{mod} runs a regex on a message at lines {bad}"
+
+
+def _defined_names(mod):
+    return {t.id for n in ast.walk(_tree(mod)) if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)} | \
+           {n.name for n in ast.walk(_tree(mod)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+# prose parsers replaced by structured fields, and duplicate vocabularies replaced by one owner each:
+# (module, name) that must stay gone
+REMOVED = [
+    ("analyzer.views.graph", "_WEAK"),                  # Finding.detail["kfunc"]
+    ("analyzer.views.impact", "_LOST_HOOKS"),           # Change.lost_types / Change.loses
+]
+
+
+@pytest.mark.parametrize("mod,name", REMOVED)
+def test_removed_duplicates_stay_gone(mod, name):
+    assert name not in _defined_names(mod)
+REMOVED += [
+    ("analyzer.check.rules.progtype", "_split_refused"),  # probe refusal records (analyzer.kernel.facts)
+]
+
+
+def test_rules_read_no_probe_prose():
+    """Only analyzer.kernel.facts knows the probe's legacy English: the rules read refusal records."""
+    for mod in (m for m in MODULES if m.startswith("analyzer.check")):
+        src = open(MODULES[mod]).read()
+        assert "variants_refused" not in src and ".warnings" not in src, mod
+
+
+def test_short_prog_type_name_defined_once():
+    """'BPF_PROG_TYPE_SCHED_CLS' <-> 'sched_cls' is analyzer.objects.sections short_prog_type/full_prog_type;
+    no other module cuts or glues the prefix itself."""
+    for mod in MODULES:
+        if mod == "analyzer.objects.sections":
+            continue
+        src = open(MODULES[mod]).read()
+        assert '"BPF_PROG_TYPE_"):].lower()' not in src and 'removeprefix("bpf_prog_type_")' not in src, mod
+        assert '"BPF_PROG_TYPE_" + ' not in src, mod
+
+
+REMOVED += [("analyzer.kernel.probe", "_short")]
+REMOVED += [("analyzer.views.diff", "_NOT_OWN")]     # analyzer.kernel.facts HELPERS_NOT_OWN / KFUNC_HOOK_NOT_OWN
+
+
+def test_not_own_hook_sets_defined_once():
+    for mod in MODULES:
+        if mod != "analyzer.kernel.facts":
+            names = _defined_names(mod)
+            assert not names & {"HELPERS_NOT_OWN", "KFUNC_HOOK_NOT_OWN", "_NOT_OWN"}, mod

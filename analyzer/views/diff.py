@@ -32,7 +32,7 @@ from btf import compat, render
 from btf import kinds as K
 from btf.btf_ids import KF_FLAGS
 from btf.errors import InputError
-from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.kernel.facts import ALL_PROG_TYPES, HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
 from analyzer.objects.sections import short_prog_type
 from analyzer.kernel.versions import release_key
 
@@ -65,11 +65,24 @@ class Change:
     new: Optional[str] = None
     detail: str = ""
     renamed_to: Optional[str] = None      # the new name of a "renamed" kfunc (not in the JSON contract)
+    # a "hooks" change: the program types (BPF_PROG_TYPE_*) that can no longer call the helper/kfunc,
+    # ALL_PROG_TYPES standing for "every type but the new side's" (not in the JSON contract)
+    lost_types: Optional[frozenset] = None
+    new_types: Optional[frozenset] = None   # the new side's types of a "hooks" change (same contract)
 
     def to_json(self):
         d = asdict(self)
-        d.pop("renamed_to")
+        for k in ("renamed_to", "lost_types", "new_types"):
+            d.pop(k)
         return d
+
+    def loses(self, prog_type):
+        """True when this "hooks" change takes the helper/kfunc away from programs of `prog_type`."""
+        if self.lost_types is None:
+            return False
+        if ALL_PROG_TYPES in self.lost_types:
+            return prog_type not in self.new_types
+        return prog_type in self.lost_types
 
 
 def kernel_info(snap) -> dict:
@@ -256,12 +269,10 @@ def _types_text(types):
     return ", ".join(short_prog_type(t) for t in sorted(types)) or "none"
 
 
-_NOT_OWN = {"BPF_PROG_TYPE_EXT"}     # verified as its target's type: what any type gets, not a hook of its own
-
-
 def _hook_change(kind, name, ot, oo, nt, no, old, new):
     """One 'hooks' Change from program-type sets on each side, or None when equal."""
-    ot, nt = set(ot) - _NOT_OWN, set(nt) - _NOT_OWN
+    not_own = HELPERS_NOT_OWN if kind == "helper" else KFUNC_HOOK_NOT_OWN
+    ot, nt = set(ot) - not_own, set(nt) - not_own
     if ot == nt:
         return None
     if ALL_PROG_TYPES in ot and ALL_PROG_TYPES in nt:
@@ -279,7 +290,10 @@ def _hook_change(kind, name, ot, oo, nt, no, old, new):
     if gained:
         parts.append("newly callable from " + ", ".join(gained))
     parts.append(f"per {_origin_words(old, oo)} on {old.release}; {_origin_words(new, no)} on {new.release}")
-    return Change(kind, name, "hooks", bool(lost), _types_text(ot), _types_text(nt), "; ".join(parts))
+    lost_types = frozenset() if ALL_PROG_TYPES in nt else frozenset((ALL_PROG_TYPES,)) if ALL_PROG_TYPES in ot \
+        else frozenset(ot - nt)
+    return Change(kind, name, "hooks", bool(lost), _types_text(ot), _types_text(nt), "; ".join(parts),
+                  lost_types=lost_types, new_types=frozenset(nt))
 
 
 def diff_kfunc_hooks(old, new, names) -> list:

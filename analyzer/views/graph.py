@@ -256,9 +256,6 @@ def _aggregate(uses):
     return attrs
 
 
-_WEAK = re.compile(r"^weak kfunc '([^']+)'")
-
-
 def weak_verdicts(objects, kernels):
     """{(object, program, extern name): {"reachable": {kernel ids}, "pruned": {kernel ids}}} from the
     check engine, for objects with weak kfunc externs."""
@@ -269,13 +266,9 @@ def weak_verdicts(objects, kernels):
         for f in r.findings:
             if f.code not in ("KFUNC_WEAK_CALL_REACHABLE", "KFUNC_WEAK_UNRESOLVED"):
                 continue
-            name = (f.detail or {}).get("kfunc")
-            if name is None:                         # findings made before the engine carried detail
-                m = _WEAK.match(f.message)
-                name = m.group(1) if m else None
-            if name:
-                d = out.setdefault((r.object, r.program, name), {"reachable": set(), "pruned": set()})
-                d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
+            name = f.detail["kfunc"]          # the engine's KFUNC_WEAK_* findings always name it
+            d = out.setdefault((r.object, r.program, name), {"reachable": set(), "pruned": set()})
+            d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
     return out
 
 

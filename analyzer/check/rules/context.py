@@ -45,6 +45,7 @@ from btf import kinds as K
 from analyzer.check.findings import Finding
 from analyzer.kernel.versions import newest_not_after
 from analyzer.check.reach import SIZE_BYTES, LDX, ST, STX, ALU64, JMP, JMP32, J_CALL, J_EXIT, J_JA, J_JCOND, OP_MOV
+from analyzer.objects.sections import short_prog_type
 
 # prog type -> (UAPI struct, bound): "off" = off >= sizeof, "end" = off + size > sizeof; all check off % size
 BOUNDS = {
@@ -234,7 +235,7 @@ def check(prog, kernel, reach):
         if field is None and not (past or misaligned):
             continue
         li = prog.linked[pos]
-        short = pt[len("BPF_PROG_TYPE_"):].lower()
+        short = short_prog_type(pt)
         if field is not None:
             reason = "denied_field"
             why = f"{short} programs may not access {struct}.{field} (per {origin})"

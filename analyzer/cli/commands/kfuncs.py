@@ -9,6 +9,7 @@ from btf.errors import InputError
 
 from analyzer.cli.commands._common import write_output
 from reports.registry import renderer
+from analyzer.objects.sections import full_prog_type, short_prog_type
 
 FORMATS = ("text", "json", "md", "html")
 # --hook shorthands the kernel's kfunc hooks go by (BTF_KFUNC_HOOK_TC is BPF_PROG_TYPE_SCHED_CLS)
@@ -58,9 +59,9 @@ def resolve_hook(snap, query):
     q = query.strip()
     short = q[len("BPF_PROG_TYPE_"):] if q.upper().startswith("BPF_PROG_TYPE_") else q
     short = HOOK_ALIASES.get(short.lower(), short.lower())
-    name = "BPF_PROG_TYPE_" + short.upper()
+    name = full_prog_type(short)
     if name not in snap.prog_types or name == "BPF_PROG_TYPE_UNSPEC":
-        known = sorted(n[len("BPF_PROG_TYPE_"):].lower() for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC")
+        known = sorted(short_prog_type(n) for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC")
         raise InputError(query, f"not a program type of kernel {snap.id} (one of: {', '.join(known)}; "
                                 f"or tc for sched_cls)")
     return name

@@ -59,12 +59,14 @@ def document(results, kernels, min_kernel=None, *, artifacts):
     where each finding is located. `min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check
     --min-kernel) or None; each result then carries the program's oldest loading kernel ("minKernel"),
     the run all of them."""
+    # where each finding is, looked up by the raw names `artifacts` is keyed by, before they are made inert
+    where = [[artifacts[(r.object, f.location or None)] for f in r.findings] for r in results]
     results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     release = {k.id: k.release for k in kernels}
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     rules, index, out = [], {}, []
-    for r in results:
-        for f in r.findings:
+    for r, places in zip(results, where):
+        for f, place in zip(r.findings, places):
             if f.severity not in LEVEL:
                 continue
             if f.code not in index:
@@ -87,7 +89,7 @@ def document(results, kernels, min_kernel=None, *, artifacts):
                     text += " (loads on none of the given kernels)"
             out.append({"ruleId": f.code, "ruleIndex": index[f.code], "level": LEVEL[f.severity],
                         "message": {"text": text},
-                        "locations": [location(artifacts[(r.object, f.location or None)])],
+                        "locations": [location(place)],
                         "properties": props})
     driver = {"name": "bpfstab", "rules": rules}
     version = _version()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from analyzer.check.engine import Result
 from analyzer.check.findings import Finding
+from analyzer.views.artifacts import artifacts
 from reports import check_junit, check_markdown, check_sarif, check_text
 
 from .common import NAMES
@@ -26,5 +27,5 @@ def target(x):
     for text in (check_text.render([r], [k]), check_markdown.render([r], [k])):
         assert not _CTRL.search(text), repr(text)
         assert not any(line.startswith("::") for line in text.splitlines())
-    json.loads(check_sarif.render([r], [k]))
+    json.loads(check_sarif.render([r], [k], artifacts=artifacts([r])))
     ET.fromstring(check_junit.render([r], [k]).encode())

@@ -7,6 +7,7 @@ import pytest
 
 from analyzer.check.engine import Result
 from analyzer.check.findings import Finding
+from analyzer.views.artifacts import artifacts
 from btf import limits
 from btf.errors import InputError
 from btf.inert import inert, inert_doc, inert_text, xml_safe
@@ -78,7 +79,7 @@ def test_check_markdown_sarif_junit_inert():
     out = check_markdown.render(results, kernels)
     _no_controls(out)
     assert not any(line.startswith("::") for line in out.splitlines())
-    sarif = check_sarif.render(results, kernels)
+    sarif = check_sarif.render(results, kernels, artifacts=artifacts(results))
     for res in json.loads(sarif)["runs"][0]["results"]:
         _no_controls(res["message"]["text"], allow="")
     xml = check_junit.render(results, kernels)

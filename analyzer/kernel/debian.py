@@ -20,7 +20,7 @@ import tarfile
 import lzma
 import zlib
 
-from btf import containers
+from btf import containers, limits
 from btf.errors import InputError
 
 from . import symbols as kernel_symbols
@@ -135,7 +135,7 @@ def walk(pkg: DebPackage, *, want_image, want_config, want_sysmap, ko_sink=None,
                 debug = "usr/lib/debug/" in member
                 m = None if debug else _IMAGE_RE.match(member)
                 if m and want_image and "image" not in pkg.found:
-                    if ti.size > containers.MAX_RAW_FILE:
+                    if ti.size > limits.get("MAX_INPUT_BYTES"):
                         raise InputError(path, f"{member} is implausibly large ({ti.size} bytes)")
                     pkg.found["image"] = (member, tf.extractfile(ti).read(), _rel(m))
                 elif _CONFIG_RE.match(member) and not debug:

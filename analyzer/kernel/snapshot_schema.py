@@ -7,6 +7,7 @@ objects hold what they should, nesting is at most MAX_JSON_DEPTH (btf.limits) de
 fields the code reads are checked (unknown keys are ignored, as the loaders ignore them)."""
 from btf import limits
 from btf.errors import InputError
+from analyzer.kernel.facts import ORIGINS
 
 STR, INT, BOOL = "str", "int", "bool"
 _U32 = 0xFFFFFFFF
@@ -69,14 +70,19 @@ _OPT_STR = ("opt", STR)
 KFUNC = ("obj", {"name": STR, "btf_id": ("range", 0, _U32), "proto": STR, "flags": ("opt", ("range", 0, _U32)),
                  "flag_names": ("opt", _STRS), "found_by": ("opt", _STRS), "sets": ("opt", _STRS),
                  "module": _OPT_STR, "fastcall": ("opt", BOOL), "impl_of": _OPT_STR, "impl": _OPT_STR})
-FACTS = ("obj", {"schema": STR, "origin": ("enum", ("source", "probe")), "detail": ("opt", STR),
+REFUSAL = ("obj", {"prog_type": STR, "variant": _OPT_STR, "errno": _OPT_STR})
+FACTS = ("obj", {"schema": STR, "origin": ("enum", ORIGINS), "detail": ("opt", STR),
+                 "borrowed_from": _OPT_STR, "refusals": ("opt", ("list", REFUSAL)),
                  "version": _OPT_STR, "kfunc_flags": ("opt", ("map", _STRS)),
                  "kfunc_prog_types": ("opt", ("map", _STRS)), "helper_prog_types": ("opt", ("map", _STRS)),
                  "prog_types": ("opt", _STRS), "map_types": ("opt", _STRS), "methods": ("opt", ("map", STR)),
                  "warnings": ("opt", _STRS)})
 META = ("obj", {"schema": STR, "name": _OPT_STR, "release": _OPT_STR, "arch": _OPT_STR, "source": _OPT_STR,
                 "version_banner": _OPT_STR, "config": ("map", STR), "kfuncs": ("list", KFUNC),
-                "function_symbols": ("opt", _STRS), "modules": _STRS, "facts": ("opt", ("list", FACTS)),
+                "function_symbols": ("opt", _STRS),
+                "symbols": ("opt", ("obj", {"member": STR, "source": _OPT_STR})),
+                "import": ("opt", ("list", ("obj", {"item": STR, "found": BOOL, "text": STR}))),
+                "modules": _STRS, "facts": ("opt", ("list", FACTS)),
                 "notes": ("opt", _STRS)})
 
 

@@ -463,10 +463,21 @@ if __name__ == "__main__":
 AS_LIMIT = 1 << 30
 
 
+# The child's own peak RSS: VmHWM of /proc/self/status belongs to its address space (new at exec);
+# ru_maxrss is not usable, since Linux carries the forking parent's high-water mark across exec
+# (a large pytest process would show as every child's peak).
 _CHILD = ("import atexit, os, resource, sys\n"
+          "def _peak():\n"
+          "    try:\n"
+          "        for line in open('/proc/self/status'):\n"
+          "            if line.startswith('VmHWM:'):\n"
+          "                return int(line.split()[1]) * 1024\n"
+          "    except OSError:\n"
+          "        pass\n"
+          "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
           "def _report():\n"
           "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
-          "    open(os.environ['HOSTILE_RSS_FILE'], 'w').write(f'{r.ru_maxrss * 1024} {r.ru_utime + r.ru_stime}')\n"
+          "    open(os.environ['HOSTILE_RSS_FILE'], 'w').write(f'{_peak()} {r.ru_utime + r.ru_stime}')\n"
           "atexit.register(_report)\n"
           "from analyzer.cli.main import main\n"
           "sys.exit(main(sys.argv[1:]))\n")

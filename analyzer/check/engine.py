@@ -9,24 +9,17 @@ kernel (analyzer/reach.py).
 from dataclasses import dataclass, field
 from typing import Optional
 
-from btf import core as core_rules
-from btf.compat import essential_name
+from btf import core as btf_core
 
-from analyzer.check.findings import ERROR, INFO, Finding, verdict_of
+from analyzer.check.findings import ERROR, Finding, verdict_of
 from analyzer.check.reach import NONZERO, MapPtr, reachable
+from analyzer.check.rules import calls as call_rules
+from analyzer.check.rules import core as core_rules
 from analyzer.check.rules import externs as extern_rules
-from analyzer.check.rules import hooks as hook_rules
 from analyzer.check.rules import isa as isa_rules
 from analyzer.check.rules import maps as map_rules
 from analyzer.check.rules import progtype as progtype_rules
 from analyzer.objects.sections import short_attach_type, short_prog_type
-from analyzer.kernel.versions import at_least
-
-POISON_KFUNC_BASE = 2002000000
-# kernel xdp_metadata_kfunc_ids (net/core/xdp.c XDP_METADATA_KFUNC list): every member is named
-# bpf_xdp_metadata_*, and add_kfunc_call() rejects them for programs not bound to a device.
-DEV_BOUND_PREFIX = "bpf_xdp_metadata_"
-
 
 @dataclass
 class Result:
@@ -52,7 +45,7 @@ class KernelState:
 
     def __init__(self, kernel):
         self.kernel = kernel
-        self.core_cache = core_rules.shared_cache(kernel.btf, list(kernel.modules.values()))
+        self.core_cache = btf_core.shared_cache(kernel.btf, list(kernel.modules.values()))
         max_id = kernel.helpers.get("__BPF_FUNC_MAX_ID")
         self.max_helper_id = max_id if max_id is not None else (
             max(kernel.helpers.values()) + 1 if kernel.helpers else None)
@@ -116,7 +109,7 @@ def check_program(obj, prog, state, ext, pruned=None):
 
     linked = prog.linked
     insns = [li.insn if li is not None else None for li in linked]
-    overrides, poison_core, core_findings = _core_relocate(obj, prog, state, pruned)
+    overrides, poison_core, core_findings = core_rules.relocate_program(obj, prog, state, pruned)
     findings += core_findings
     call_targets = {li.pos: li.call_target for li in linked
                     if li is not None and li.call_target is not None}
@@ -137,62 +130,15 @@ def check_program(obj, prog, state, ext, pruned=None):
     reach = reachable(insns, call_targets=call_targets, overrides=overrides,
                       read_const=_const_reader(obj, ext))
 
-    for pos, (relo, desc, reason) in poison_core.items():
-        loc = _loc(linked, pos)
-        if pos in reach:
-            findings.append(Finding("CORE_RELO_POISONED", f"CO-RE relocation {desc} failed on kernel "
-                                    f"{kernel.release}: {reason}", location=loc,
-                                    hint="guard the access with bpf_core_field_exists()/bpf_core_type_exists() "
-                                         "or provide a ___flavor type for this kernel"))
-        else:
-            findings.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
-                                    f"{kernel.release} but is unreachable there ({reason})", location=loc))
-    findings += call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
+    for pos, (desc, reason) in poison_core.items():
+        findings.append(core_rules.poison_finding(desc, reason, kernel, call_rules.location(linked, pos),
+                                                  pos in reach))
+    findings += call_rules.check(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
-
-
-def call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, prior):
-    """kfunc and helper call checks of one program (compiled or C source, analyzer.check.source_check).
-    `prior`: the program's findings so far. A variant the kernel refuses (probed) never reaches the
-    verifier; the helper/kfunc facts describe the variants that load, so they say nothing about it."""
-    use_facts = not any(f.code == "PROG_TYPE_REFUSED" for f in prior)
-    return (_kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts)
-            + _helper_findings(prog, state, reach, linked, use_facts=use_facts))
 
 
 def _is_frozen(map_name):
     return map_name.startswith(".rodata") or map_name == ".kconfig"
-
-
-def _loc(linked, pos):
-    li = linked[pos] if 0 <= pos < len(linked) else None
-    return li.line if li is not None else None
-
-
-def _core_relocate(obj, prog, state, pruned=None):
-    """Apply every CO-RE relocation of the linked program to this kernel: constant values for the
-    instructions whose result they fix, poisoned positions, and hard errors."""
-    overrides, poison, findings = {}, {}, []
-    kernel = state.kernel
-    for li in prog.linked:
-        if li is None or li.reloc is None or li.reloc[0] != "core":
-            continue
-        relo = li.reloc[1]
-        res = core_rules.calc_relo(obj.btf, relo.type_id, relo.access_str, relo.kind, kernel.btf,
-                                   module_btfs=list(kernel.modules.values()), cache=state.core_cache,
-                                   pruned=pruned)
-        desc = core_rules.describe(obj.btf, relo.type_id, relo.access_str, relo.kind)
-        if res.status == "error":
-            findings.append(Finding("CORE_RELO_ERROR", f"CO-RE relocation {desc} cannot be applied on kernel "
-                                    f"{kernel.release}: {res.reason}", location=li.line))
-        elif res.status == "poison":
-            poison[li.pos] = (relo, desc, res.reason or "no matching target")
-        else:
-            code = li.insn.code
-            is_mov_k = (code & 0x07) in (0x04, 0x07) and (code & 0xF0) == 0xB0 and not code & 0x08
-            if code == 0x18 or is_mov_k:
-                overrides[li.pos] = res.target_value
-    return overrides, poison, findings
 
 
 def _const_reader(obj, ext):
@@ -211,94 +157,6 @@ def _const_reader(obj, ext):
             return None
         return int.from_bytes(data[offset:offset + size], obj.byteorder)
     return read
-
-
-def _kfunc_call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True):
-    out = []
-    kernel = state.kernel
-    wq_callbacks = any(r is not None and essential_name(r.name) in hook_rules.WQ_CALLBACK_KFUNCS
-                       for r in kfunc_calls.values())
-    for pos, r in sorted(kfunc_calls.items()):
-        loc = _loc(linked, pos)
-        if r is None:
-            continue
-        name = r.name
-        if not r.resolved:
-            if not r.weak:
-                continue        # already an object-level KFUNC_MISSING / PROTO_MISMATCH
-            if pos in reach:
-                out.append(Finding("KFUNC_WEAK_CALL_REACHABLE",
-                                   f"weak kfunc '{name}' is not resolved on kernel {kernel.release} "
-                                   f"({r.reason}) and its call is reachable", location=loc,
-                                   hint=f"guard the call with if (bpf_ksym_exists({name}))",
-                                   detail={"kfunc": name}))
-            else:
-                out.append(Finding("KFUNC_WEAK_UNRESOLVED", f"weak kfunc '{name}' is not resolved on kernel "
-                                   f"{kernel.release} ({r.reason}); its guarded call is skipped", location=loc,
-                                   severity=INFO, detail={"kfunc": name}))
-            continue
-        # resolved: the call becomes a real kfunc call (src_reg=2) and the kernel checks it
-        if essential_name(name).startswith(DEV_BOUND_PREFIX):
-            out.append(Finding("KFUNC_DEV_BOUND", f"kfunc '{name}' is an XDP metadata kfunc: the program "
-                               "must be loaded bound to a device", location=loc,
-                               hint="load with bpf_program__set_ifindex() and BPF_F_XDP_DEV_BOUND_ONLY "
-                                    "(xdp-tools/your loader), or verdicts assume a plain load",
-                               detail={"kfunc": name}))
-        if not obj.gpl_compatible:
-            out.append(Finding("KFUNC_NOT_GPL", f"kfunc '{name}' called from a program with non-GPL license "
-                               f"{obj.license!r}", location=loc, hint="use a GPL-compatible license",
-                               detail={"kfunc": name}))
-        if pos not in reach:
-            continue
-        kf = kernel.kfuncs.get(essential_name(name)) or kernel.kfuncs.get(name)
-        if kf is None:
-            out.append(Finding("KFUNC_NOT_KFUNC", f"'{essential_name(name)}' is a kernel function but not a "
-                               f"kfunc on kernel {kernel.release}: calling kernel function is not allowed",
-                               location=loc, detail={"kfunc": essential_name(name)}))
-            continue
-        in_callback = wq_callbacks and linked[pos] is not None and linked[pos].func != prog.name
-        out += hook_rules.kfunc_findings(kernel, state.facts if use_facts else None, kf, prog, loc, weak=r.weak,
-                                         in_wq_callback=in_callback)
-    # bpf_ksym_exists() on a resolved kfunc: ld_imm64 of a FUNC btf id (kernel ≥ 6.4), all insns
-    for li in linked:
-        if li is None or li.reloc is None or li.reloc[0] != "ksym":
-            continue
-        r = ext.by_name.get(li.reloc[1])
-        if r is not None and r.kind == "ksym_func" and r.resolved and at_least(kernel.release, 6, 4) is False:
-            out.append(Finding("KFUNC_ADDR_LDIMM64", f"bpf_ksym_exists({r.name}) resolves to a kfunc BTF id, "
-                               f"which kernel {kernel.release} rejects in ld_imm64 (needs 6.4+)",
-                               location=li.line, since="6.4", detail={"kfunc": r.name}))
-    return out
-
-
-def _helper_findings(prog, state, reach, linked, use_facts=True):
-    out = []
-    if state.max_helper_id is None:
-        return out
-    prog_type = prog.info.prog_type
-    facts = state.facts
-    for hc in prog.helper_calls:
-        pos = hc.pos
-        if pos not in reach:
-            continue
-        li = linked[pos]
-        if li is None or li.reloc is not None:
-            continue
-        hid = hc.helper_id
-        if hid >= state.max_helper_id or hid < 0:
-            out.append(Finding("HELPER_UNKNOWN", f"helper #{hid} does not exist on kernel "
-                               f"{state.kernel.release} (helpers end at #{state.max_helper_id - 1})",
-                               location=li.line))
-            continue
-        if facts is None or not use_facts:
-            continue
-        name = state.helper_names.get(hid)
-        if name is None:
-            continue
-        f = hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
-        if f is not None:
-            out.append(f)
-    return out
 
 
 def summarize(results):

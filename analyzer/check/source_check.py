@@ -2,8 +2,8 @@
 
 The rules are the engine's: program/attach type and attach target (rules/progtype), maps (rules/maps),
 extern resolution with libbpf's prototype rule (rules/externs, on the source's local BTF), kfunc and
-helper call checks (the engine's per-call checks, fed with source call sites), CO-RE relocations
-(btf.core.calc_relo on the source's local BTF). What source cannot show is left out: the ISA level and
+helper call checks (rules/calls, fed with source call sites), CO-RE relocations
+(rules/core, on the source's local BTF). What source cannot show is left out: the ISA level and
 anything the optimiser decides (dead code the compiler drops, what gets inlined). Of the ISA rules only
 the one visible in C is applied: a callback passed by address (bpf_loop and the like) needs 5.13.
 
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from btf import core as core_rules
-
 from analyzer.check import engine
 from analyzer.check.engine import KernelState, Result
 from analyzer.check.findings import Finding, verdict_of
 from analyzer.objects.model import Extern, HelperCall
+from analyzer.check.rules import calls as call_rules
+from analyzer.check.rules import core as core_rules
 from analyzer.check.rules import externs as extern_rules
 from analyzer.check.rules import isa as isa_rules
 from analyzer.check.rules import maps as map_rules
@@ -134,19 +134,13 @@ class _AtomValues:
         if atom[0] == "const":      # .rodata as loaded: the initial value (the object engine's view too)
             return bool(atom[2])
         acc = atom[1]
-        res = _calc(self.model, acc, self.state)
+        res = core_rules.calc(self.model.btf, acc.type_id, acc.access_str, acc.kind, self.state)
         if res.status != "ok" or res.target_value is None:
             return None
         return bool(res.target_value)
 
     def reachable(self, site):
         return all(self.value(a) in (None, pol) for a, pol in site.guards)
-
-
-def _calc(model, acc, state):
-    kernel = state.kernel
-    return core_rules.calc_relo(model.btf, acc.type_id, acc.access_str, acc.kind, kernel.btf,
-                                module_btfs=list(kernel.modules.values()), cache=state.core_cache)
 
 
 def _check_program(model, sp, state, obj, ext, atoms):
@@ -187,7 +181,7 @@ def _check_program(model, sp, state, obj, ext, atoms):
     prog.linked = linked
     findings += _located(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
-    findings += engine.call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
+    findings += call_rules.check(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 
 
@@ -203,20 +197,11 @@ def _core_findings(model, sp, state, atoms):
         if key in seen:
             continue
         seen.add(key)
-        res = _calc(model, acc, state)
+        res = core_rules.calc(model.btf, acc.type_id, acc.access_str, acc.kind, state)
         desc = acc.description
         if res.status == "error":
-            out.append(Finding("CORE_RELO_ERROR", f"CO-RE relocation {desc} cannot be applied on kernel "
-                               f"{kernel.release}: {res.reason}", location=s.where))
+            out.append(core_rules.error_finding(desc, res, kernel, s.where))
         elif res.status == "poison":
-            reason = res.reason or "no matching target"
-            if atoms.reachable(s):
-                out.append(Finding("CORE_RELO_POISONED", f"CO-RE relocation {desc} failed on kernel "
-                                   f"{kernel.release}: {reason}", location=s.where,
-                                   hint="guard the access with bpf_core_field_exists()/bpf_core_type_exists() "
-                                        "or provide a ___flavor type for this kernel"))
-            else:
-                out.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
-                                   f"{kernel.release} but is unreachable there ({reason})", location=s.where))
+            out.append(core_rules.poison_finding(desc, core_rules.poison_reason(res), kernel, s.where,
+                                                 atoms.reachable(s)))
     return out
-

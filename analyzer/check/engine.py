@@ -94,17 +94,37 @@ def dedupe(findings):
     return out
 
 
-def check_program(obj, prog, state, ext, pruned=None):
-    kernel = state.kernel
+def locate(findings, where):
+    """Give the findings that have no location this one (None leaves them as they are)."""
+    if where is not None:
+        for f in findings:
+            if f.location is None:
+                f.location = where
+    return findings
+
+
+def program_prologue(prog, kernel, location=None):
+    """The first steps of every program, compiled or C source (analyzer.check.source_check): autoload,
+    program type (libbpf's section rule, the kernel's types), attach target; `location` for findings
+    that have none. Returns (findings, go_on): go_on is False when the program type is missing on this
+    kernel, after which nothing more can be judged."""
     info = prog.info
     findings = []
     if not info.autoload:
         findings.append(Finding("NOT_AUTOLOADED", f"program '{prog.name}' is in '?{info.section.lstrip('?')}' "
-                                "and is not loaded unless its loader enables it"))
-    findings += progtype_rules.check_prog_type(info, kernel)
+                                "and is not loaded unless its loader enables it", location=location))
+    findings += locate(progtype_rules.check_prog_type(info, kernel), location)
     if info.prog_type is None or any(f.code == "PROG_TYPE_MISSING" for f in findings):
+        return findings, False
+    findings += locate(progtype_rules.check_attach_target(info, kernel), location)
+    return findings, True
+
+
+def check_program(obj, prog, state, ext, pruned=None):
+    kernel = state.kernel
+    findings, go_on = program_prologue(prog, kernel)
+    if not go_on:
         return findings
-    findings += progtype_rules.check_attach_target(info, kernel)
     findings += isa_rules.check(prog, kernel)
 
     linked = prog.linked

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from analyzer.check import engine
-from analyzer.check.engine import KernelState, Result
-from analyzer.check.findings import Finding, verdict_of
+from analyzer.check.engine import KernelState, Result, locate
+from analyzer.check.findings import verdict_of
 from analyzer.objects.model import Extern, HelperCall
 from analyzer.check.rules import calls as call_rules
 from analyzer.check.rules import core as core_rules
@@ -88,16 +88,16 @@ def check_source(model, state):
     obj = _ObjectView(model)
     obj_findings = []
     for m in obj.maps:          # one map at a time, so each finding gets the definition's line
-        obj_findings += _located(map_rules.check(_ObjectView(model, externs=[], maps=[m]), kernel),
+        obj_findings += locate(map_rules.check(_ObjectView(model, externs=[], maps=[m]), kernel),
                                  model.location(m.line))
     ext = extern_rules.ExternResolution()
     for e in obj.externs:       # one extern at a time, for the same reason
         r = extern_rules.resolve(_ObjectView(model, externs=[e], maps=[]), kernel)
         ext.by_name.update(r.by_name)
-        ext.findings += _located(r.findings, model.location(model.extern(e.name).line))
+        ext.findings += locate(r.findings, model.location(model.extern(e.name).line))
     obj_findings += ext.findings
     if model.struct_ops:        # the struct_ops variables are in the local BTF's .struct_ops DATASECs
-        obj_findings += _located(progtype_rules.check_struct_ops(obj, kernel),
+        obj_findings += locate(progtype_rules.check_struct_ops(obj, kernel),
                                  model.location(model.struct_ops[0][3]))
     out = []
     atoms = _AtomValues(model, state, ext)
@@ -106,13 +106,6 @@ def check_source(model, state):
         out.append(Result(model.path, sp.name, sp.section, sp.info.prog_type, sp.info.attach_type,
                           kernel.id, verdict_of(findings), engine.dedupe(findings)))
     return out
-
-
-def _located(findings, where):
-    for f in findings:
-        if f.location is None:
-            f.location = where
-    return findings
 
 
 class _AtomValues:
@@ -145,16 +138,10 @@ class _AtomValues:
 
 def _check_program(model, sp, state, obj, ext, atoms):
     kernel = state.kernel
-    info = sp.info
     where = model.location(sp.line)
-    findings = []
-    if not info.autoload:
-        findings.append(Finding("NOT_AUTOLOADED", f"program '{sp.name}' is in '?{info.section.lstrip('?')}' "
-                                "and is not loaded unless its loader enables it", location=where))
-    findings += _located(progtype_rules.check_prog_type(info, kernel), where)
-    if info.prog_type is None or any(f.code == "PROG_TYPE_MISSING" for f in findings):
+    findings, go_on = engine.program_prologue(sp, kernel, where)
+    if not go_on:
         return findings
-    findings += _located(progtype_rules.check_attach_target(info, kernel), where)
     findings += _core_findings(model, sp, state, atoms)
 
     # the engine's call checks, on the source's call sites
@@ -179,7 +166,7 @@ def _check_program(model, sp, state, obj, ext, atoms):
     for s in sp.callbacks:          # the callback's address: ld_imm64 src_reg BPF_PSEUDO_FUNC
         add(s, ("func", s.name))
     prog.linked = linked
-    findings += _located(isa_rules.check(prog, kernel),
+    findings += locate(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
     findings += call_rules.check(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings

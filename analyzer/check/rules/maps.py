@@ -4,10 +4,25 @@ max_entries 0 is legal in an object: perf event arrays get the CPU count from li
 storage maps require 0, and for the rest the loader sets it (bpf_map__set_max_entries); we say so
 instead of calling it a failure.
 """
+from typing import Optional, Protocol
+
 from analyzer.check.findings import Finding
 
 
+class MapModel(Protocol):
+    """What the map rules read of one map definition. The compiled object's maps
+    (analyzer.objects.maps.MapDef) and the C source's (analyzer.source.program.SourceMap) are both
+    this model, field for field (tests/test_layout.py holds them to it)."""
+    name: str
+    type: object              # "BPF_MAP_TYPE_..." or the raw int the kernel enum does not name
+    max_entries: int
+    inner: Optional["MapModel"]
+    legacy: bool              # SEC("maps"), refused by libbpf 1.0+
+    internal: bool            # .data/.rodata/.bss/.kconfig: libbpf sizes them
+
+
 def check(obj, kernel):
+    """Map findings of the object (obj.legacy_maps, obj.maps: MapModel)."""
     out = []
     if obj.legacy_maps:
         out.append(Finding("LEGACY_MAPS", "the object defines maps in the legacy SEC(\"maps\") section, "

@@ -57,8 +57,9 @@ def commands(debs):
 
 
 def run(python, checkout, cwd, args):
-    # PYTHONSAFEPATH: `-m` must not put the working directory (the before checkout) ahead of PYTHONPATH
-    env = dict(os.environ, PYTHONPATH=checkout, PYTHONSAFEPATH="1",
+    # PYTHONSAFEPATH: `-m` must not put the working directory (the before checkout) ahead of PYTHONPATH;
+    # PYTHONHASHSEED: the same hash seed in both runs, so an order left to set iteration cannot differ
+    env = dict(os.environ, PYTHONPATH=checkout, PYTHONSAFEPATH="1", PYTHONHASHSEED="0",
                BPFSTAB_CACHE=os.path.join(cwd, ".compare-cache"))
     env.pop("BPFSTAB_DEBUG", None)
     p = subprocess.run([python, "-m", "analyzer", *args, "-q"] if args[0] in ("check", "inspect", "deps", "audit",

@@ -176,3 +176,39 @@ def test_call_and_core_rules_live_in_rules():
     imports = {f"{t}.{n}" if n else t
                for t, n, _ in _imports("analyzer.check.source_check", MODULES["analyzer.check.source_check"])}
     assert {"analyzer.check.rules.calls", "analyzer.check.rules.core"} <= imports
+
+
+TESTS = os.path.join(ROOT, "tests")
+NOT_ROLES = {"data", "support", "realload", "fuzz", "hostile", "__pycache__"}
+
+
+def _test_files():
+    out = []
+    for d, _, files in os.walk(TESTS):
+        if any(part in NOT_ROLES for part in os.path.relpath(d, TESTS).split(os.sep)):
+            continue
+        out += [os.path.join(d, f) for f in files if f.startswith("test_") and f.endswith(".py")]
+    return out
+
+
+def test_tests_mirror_the_layout():
+    """tests/<role>/ for btf, reports and each analyzer role; only the layout test stays on top."""
+    roles = {m.split(".")[1] for m in MODULES if m.startswith("analyzer.") and MODULES[m].endswith("__init__.py")
+             and m.count(".") == 1} | {"btf", "reports"}
+    dirs = {d for d in os.listdir(TESTS) if os.path.isdir(os.path.join(TESTS, d)) and d not in NOT_ROLES}
+    assert dirs, "no test directories"
+    assert dirs <= roles, f"test directories that are no role: {sorted(dirs - roles)}"
+    top = sorted(f for f in os.listdir(TESTS) if f.startswith("test_") and f.endswith(".py"))
+    assert top == ["test_layout.py"], f"tests outside a role directory: {top}"
+
+
+def test_no_test_imports_another_test_file():
+    files = _test_files()
+    assert len(files) > 30
+    bad = []
+    for path in files:
+        for node in ast.walk(ast.parse(open(path).read(), path)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [f"{path}:{node.lineno}: {n}" for n in names if n.split(".")[-1].startswith("test_")]
+    assert not bad, "\n".join(bad)

@@ -82,7 +82,7 @@ ATTACH_TYPE_VALUE = {n: i for i, n in enumerate(ATTACH_TYPES)}
 PROG_TYPE_SHORT = {n: n[len("BPF_PROG_TYPE_"):].lower() for n in PROG_TYPES}
 
 # libbpf_bpf_attach_type_str() names: "BPF_" stripped and lower-cased (libbpf's attach_type_name[]
-# has no exception; tests/test_sections.py checks every one against libbpf itself).
+# has no exception; tests/objects/test_sections.py checks every one against libbpf itself).
 ATTACH_TYPE_SHORT = {n: n[len("BPF_"):].lower() for n in ATTACH_TYPES}
 
 # First kernel with each program type (load-time-rules.md §6.5).

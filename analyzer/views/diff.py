@@ -445,13 +445,13 @@ def _diff_members(kind, label, ob, oid, nb, nid, *, mode, users=""):
     name, so moves are not reported and only an incompatible retype breaks."""
     out = []
     om, nm = _flat_members(ob, oid), _flat_members(nb, nid)
-    for n in sorted(set(om) - set(nm), key=lambda x: om[x][2]):
+    for n in sorted(set(om) - set(nm), key=lambda x: (om[x][2], x)):
         out.append(Change(kind, f"{label}.{n}", "member_removed", True, om[n][0], None,
                           f"member '{n}' removed from {label}{users}"))
-    for n in sorted(set(nm) - set(om), key=lambda x: nm[x][2]):
+    for n in sorted(set(nm) - set(om), key=lambda x: (nm[x][2], x)):
         out.append(Change(kind, f"{label}.{n}", "member_added", False, None, nm[n][0],
                           f"member '{n}' added at bit {nm[n][2]}{users}"))
-    for n in sorted(set(om) & set(nm), key=lambda x: om[x][2]):
+    for n in sorted(set(om) & set(nm), key=lambda x: (om[x][2], x)):
         (otext, otid, ooff, obits), (ntext, ntid, noff, nbits) = om[n], nm[n]
         moved = ooff != noff
         retyped = otext != ntext or obits != nbits

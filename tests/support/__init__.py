@@ -1,0 +1,1 @@
+"""What several test files share: paths, input builders, fixtures data. Not tests themselves."""

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from analyzer.check import engine
 from analyzer.check.engine import KernelState, Result, locate
 from analyzer.check.findings import verdict_of
-from analyzer.objects.model import Extern, HelperCall
+from analyzer.objects.model import HelperCall
 from analyzer.check.rules import calls as call_rules
 from analyzer.check.rules import core as core_rules
 from analyzer.check.rules import externs as extern_rules
@@ -50,25 +50,10 @@ class _ProgramView:
         self.linked = []
 
 
-class _ObjectView:
-    """The parts of objects.ObjectModel the rules read, built from a SourceModel."""
-
-    def __init__(self, model, externs=None, maps=None):
-        self.name = model.path
-        self.btf = model.btf
-        self.license = model.license
-        self.gpl_compatible = model.gpl_compatible
-        self.externs = externs if externs is not None else used_externs(model)
-        self.maps = maps if maps is not None else list(model.maps)
-        self.legacy_maps = any(m.legacy for m in self.maps)
-        self.programs = []
-
-
 def used_externs(model):
-    """objects.Extern records for the __ksym externs some program uses (the compiler emits only those)."""
+    """The __ksym externs some program uses (the compiler emits only those)."""
     used = {s.name for p in model.programs for s in p.kfunc_calls + p.ksym_refs}
-    return [Extern(e.name, e.kind, e.weak, e.btf_type_id, e.essential_name, e.section, e.btf_id)
-            for e in model.externs if e.name in used]
+    return [e for e in model.externs if e.name in used]
 
 
 def check_sources(models, kernels, *, progress=None):
@@ -85,24 +70,22 @@ def check_sources(models, kernels, *, progress=None):
 def check_source(model, state):
     """Results (engine.Result, object = the .c path) of every program of the source on one kernel."""
     kernel = state.kernel
-    obj = _ObjectView(model)
     obj_findings = []
-    for m in obj.maps:          # one map at a time, so each finding gets the definition's line
-        obj_findings += locate(map_rules.check(_ObjectView(model, externs=[], maps=[m]), kernel),
-                                 model.location(m.line))
+    for m in model.maps:        # one map at a time, so each finding gets the definition's line
+        obj_findings += locate(map_rules.check_maps([m], m.legacy, kernel), model.location(m.line))
     ext = extern_rules.ExternResolution()
-    for e in obj.externs:       # one extern at a time, for the same reason
-        r = extern_rules.resolve(_ObjectView(model, externs=[e], maps=[]), kernel)
+    for e in used_externs(model):   # one extern at a time, for the same reason
+        r = extern_rules.resolve(model, kernel, externs=[e])
         ext.by_name.update(r.by_name)
         ext.findings += locate(r.findings, model.location(model.extern(e.name).line))
     obj_findings += ext.findings
     if model.struct_ops:        # the struct_ops variables are in the local BTF's .struct_ops DATASECs
-        obj_findings += locate(progtype_rules.check_struct_ops(obj, kernel),
-                                 model.location(model.struct_ops[0][3]))
+        obj_findings += locate(progtype_rules.check_struct_ops(model, kernel),
+                               model.location(model.struct_ops[0][3]))
     out = []
     atoms = _AtomValues(model, state, ext)
     for sp in model.programs:
-        findings = list(obj_findings) + _check_program(model, sp, state, obj, ext, atoms)
+        findings = list(obj_findings) + _check_program(model, sp, state, ext, atoms)
         out.append(Result(model.path, sp.name, sp.section, sp.info.prog_type, sp.info.attach_type,
                           kernel.id, verdict_of(findings), engine.dedupe(findings)))
     return out
@@ -136,7 +119,7 @@ class _AtomValues:
         return all(self.value(a) in (None, pol) for a, pol in site.guards)
 
 
-def _check_program(model, sp, state, obj, ext, atoms):
+def _check_program(model, sp, state, ext, atoms):
     kernel = state.kernel
     where = model.location(sp.line)
     findings, go_on = engine.program_prologue(sp, kernel, where)
@@ -168,7 +151,7 @@ def _check_program(model, sp, state, obj, ext, atoms):
     prog.linked = linked
     findings += locate(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
-    findings += call_rules.check(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
+    findings += call_rules.check(model, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 
 

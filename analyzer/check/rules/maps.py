@@ -23,11 +23,16 @@ class MapModel(Protocol):
 
 def check(obj, kernel):
     """Map findings of the object (obj.legacy_maps, obj.maps: MapModel)."""
+    return check_maps(obj.maps, obj.legacy_maps, kernel)
+
+
+def check_maps(maps, legacy_maps, kernel):
+    """Map findings of these maps (MapModel); `legacy_maps`: the object has SEC("maps") definitions."""
     out = []
-    if obj.legacy_maps:
+    if legacy_maps:
         out.append(Finding("LEGACY_MAPS", "the object defines maps in the legacy SEC(\"maps\") section, "
                            "which libbpf 1.0+ refuses", hint="convert to BTF-defined maps in SEC(\".maps\")"))
-    for m in obj.maps:
+    for m in maps:
         if m.legacy:
             continue
         mt = m.type

@@ -148,3 +148,50 @@ def test_callback_address_needs_5_13_even_when_guarded(kernels):
     (row,) = verdicts("tracing/core_guard_bpf_loop.bpf.o", kernels).values()
     assert codes(row["5.10"]) == {"ISA_UNSUPPORTED"}
     assert row["6.1"].verdict == "loads"
+
+
+# ---------------------------------------------------------------------------- the gate's exit code
+def _result(verdict, *codes):
+    from analyzer.check.engine import Result
+    from analyzer.check.findings import Finding
+    return Result("o.bpf.o", "p", "xdp", None, None, "k", verdict, [Finding(c, "m") for c in codes])
+
+
+@pytest.mark.parametrize("results,expect", [
+    # (results, {fail_on: exit code})
+    ([_result("loads")], {"fails": 0, "unknown": 0, "feature-off": 0, "warnings": 0, "never": 0}),
+    ([_result("fails", "KFUNC_MISSING")], {"fails": 1, "unknown": 1, "feature-off": 1, "warnings": 1, "never": 0}),
+    ([_result("unknown", "KSYM_UNVERIFIABLE")], {"fails": 0, "unknown": 1, "feature-off": 1, "warnings": 1,
+                                                 "never": 0}),
+    ([_result("loads", "KFUNC_WEAK_UNRESOLVED")], {"fails": 0, "unknown": 0, "feature-off": 1, "warnings": 1,
+                                                   "never": 0}),
+    ([_result("loads", "CORE_RELO_GUARDED")], {"fails": 0, "unknown": 0, "feature-off": 1, "warnings": 1,
+                                               "never": 0}),
+    ([_result("loads", "KPROBE_TARGET_MISSING")], {"fails": 0, "unknown": 0, "feature-off": 0, "warnings": 1,
+                                                   "never": 0}),
+])
+def test_fail_on_levels(results, expect):
+    from analyzer.cli.commands.check import FAIL_ON, exit_code
+    assert set(expect) == set(FAIL_ON)
+    assert {lvl: exit_code(results, lvl) for lvl in FAIL_ON} == expect
+
+
+def test_fail_on_unknown_from_the_cli():
+    """QEMU's legacy RSS program is in a section libbpf does not know: unknown, which --fail-on unknown
+    (the action's default) turns into exit 1 while --fail-on fails passes."""
+    obj = os.path.join(ROOT, "corpus", "programs", "vmm", "rss_steering_legacy.bpf.o")
+    doc = json.loads(run_cli("check", obj, "-k", "6.12", "--format", "json", "--fail-on", "never").stdout)
+    assert doc["results"] and {r["verdict"] for r in doc["results"]} == {"unknown"}
+    assert run_cli("check", obj, "-k", "6.12", "-q", "--fail-on", "fails").returncode == 0
+    assert run_cli("check", obj, "-k", "6.12", "-q", "--fail-on", "unknown").returncode == 1
+    assert run_cli("check", obj, "-k", "6.12", "-q", "--fail-on", "warnings").returncode == 1
+
+
+def test_nothing_to_check_is_an_error(tmp_path):
+    """An object without programs checks nothing: exit 2 with one line, not a green gate."""
+    from tests.support.embedded import make_elf
+    p = tmp_path / "maps_only.bpf.o"
+    p.write_bytes(make_elf(sections=(("license", b"GPL\0"),)))
+    r = run_cli("check", str(p), "-k", "6.12", "-q")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1 and "nothing to check" in r.stderr and str(p) in r.stderr

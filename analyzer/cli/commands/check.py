@@ -7,6 +7,7 @@ carry the .c path as "object" and FILE:LINE locations. What only the compiled co
 code the optimiser drops) is not judged for sources."""
 import sys
 
+from btf.errors import InputError
 from analyzer.check.engine import check_objects
 from analyzer.cli.progress import Progress
 from analyzer.kernel.versions import release_key
@@ -17,16 +18,18 @@ from analyzer.cli.commands._common import add_input_args, read_inputs, read_sour
 def register(sub):
     p = sub.add_parser("check", help="predict whether programs load on kernels",
                        description="Predict, per program and kernel, whether a libbpf ≥ 1.0 load succeeds, "
-                                   "with every reason. Exit codes: 0 everything loads, 1 something fails "
-                                   "(see --fail-on), 2 bad input or usage.")
+                                   "with every reason. Exit codes: 0 everything passes --fail-on, 1 something "
+                                   "fails it, 2 bad input or usage (also: nothing was checked).")
     add_input_args(p)
     p.add_argument("-k", "--kernel", action="append", default=[], metavar="KERNEL",
                    help="snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any "
                         "kernel source 'kernel import' accepts (default: bundled kernels + running)")
     p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--fail-on", choices=("fails", "warnings", "never"), default="fails",
-                   help="what makes the exit code 1 (default: fails)")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="fails",
+                   help="what makes the exit code 1, each level including the ones before it: fails (a "
+                        "program fails to load), unknown (also: cannot be told offline), feature-off (also: "
+                        "loads with a feature off), warnings (also: any warning); never (default: fails)")
     p.add_argument("--min-kernel", action="store_true",
                    help="report the oldest given kernel each program loads on, and why older ones fail")
     p.set_defaults(func=run)
@@ -52,6 +55,9 @@ def run(args):
     with Progress((len(objects) + len(sources)) * len(kernels), "checking", quiet=args.quiet) as bar:
         results = check_objects(objects, kernels, progress=bar)
         results += check_sources(sources, kernels, progress=bar)
+    if not results:     # a gate that checked nothing must not pass
+        what = "no kernels" if not kernels else "no BPF programs in the inputs"
+        raise InputError(" ".join(args.inputs), f"nothing to check: {what}")
     mk = min_kernels(results, kernels) if args.min_kernel else None
     if args.min_kernel and args.format in ("text", "json", None):
         from reports import min_kernel
@@ -70,14 +76,26 @@ def run(args):
     return exit_code(results, args.fail_on)
 
 
+# --fail-on levels, each including the ones before it
+FAIL_ON = ("fails", "unknown", "feature-off", "warnings", "never")
+FEATURE_OFF = "loads with a feature off"          # findings.CODES consequence
+
+
 RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
 
 
 def exit_code(results, fail_on):
+    """1 when some result meets the --fail-on level (or a stricter one), else 0."""
     if fail_on == "never":
         return 0
-    if any(r.verdict == "fails" for r in results):
-        return 1
-    if fail_on == "warnings" and any(f.severity == "warning" for r in results for f in r.findings):
-        return 1
+    level = FAIL_ON.index(fail_on)
+    for r in results:
+        if r.verdict == "fails":
+            return 1
+        if level >= FAIL_ON.index("unknown") and r.verdict == "unknown":
+            return 1
+        if level >= FAIL_ON.index("feature-off") and any(f.consequence == FEATURE_OFF for f in r.findings):
+            return 1
+        if level >= FAIL_ON.index("warnings") and any(f.severity == "warning" for f in r.findings):
+            return 1
     return 0

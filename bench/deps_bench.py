@@ -18,9 +18,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from analyzer.views.graph import build_graph, to_dot, to_graphml, to_json, who_uses   # noqa: E402
+from analyzer.views.graph import build_graph, who_uses                                 # noqa: E402
 from analyzer.kernel.snapshot import bundled_kernels, load_snapshot, resolve_kernel     # noqa: E402
 from analyzer.objects.model import load_objects                                        # noqa: E402
+from reports.deps_graph import to_dot, to_graphml, to_json                             # noqa: E402
 from analyzer.objects.sections import parse_prog_type_overrides                          # noqa: E402
 
 

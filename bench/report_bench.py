@@ -23,6 +23,7 @@ from analyzer.kernel.snapshot import bundled_kernels, load_snapshot, resolve_ker
 from analyzer.objects.model import load_objects                       # noqa: E402
 from analyzer.objects.sections import parse_prog_type_overrides         # noqa: E402
 from analyzer.kernel.versions import release_key                       # noqa: E402
+from analyzer.views.artifacts import artifacts                        # noqa: E402
 from reports import check_html, check_json, check_junit, check_markdown, check_sarif, check_text  # noqa: E402
 
 
@@ -79,7 +80,7 @@ def main():
                  ("html --min-kernel", lambda: check_html.render(results, kernels, mk)),
                  ("md", lambda: check_markdown.render(results, kernels)),
                  ("json", lambda: check_json.render(results, kernels)),
-                 ("sarif", lambda: check_sarif.render(results, kernels)),
+                 ("sarif", lambda: check_sarif.render(results, kernels, artifacts=artifacts(results))),
                  ("junit", lambda: check_junit.render(results, kernels)),
                  ("text", lambda: check_text.render(results, kernels))]
     for name, fn in renderers:

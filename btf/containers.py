@@ -12,19 +12,21 @@ import io
 import lzma
 import os
 import re
+import stat
 import tarfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .errors import InputError
+from . import limits
+from .errors import InputError, LimitError
 
-MAX_OUTPUT = 512 << 20          # cap for one decompressed object (a vmlinux is ~60-100 MB)
-MAX_TAR_STREAM = 8 << 30        # cap for the decompressed data.tar walked inside a .deb
-MAX_RAW_FILE = 1 << 30          # refuse to slurp anything larger than this
+# Caps are named limits (btf/limits.py): MAX_DECOMPRESSED for one decompressed object,
+# MAX_PACKAGE_STREAM for the data.tar of a .deb, MAX_INPUT_BYTES for a file read whole,
+# MAX_CANDIDATES / MAX_SCAN_DECOMPRESSED for the payload scan of a kernel image.
 _LZ4_LEGACY_MAGIC = 0x184C2102
 _LZ4_LEGACY_CHUNK = 8 << 20     # kernel/lib/decompress_unlz4.c: LZ4_DEFAULT_UNCOMPRESSED_CHUNK_SIZE
-_MAX_SCAN_CANDIDATES = 64       # magic-scan attempts before giving up on an image
+_PREFIX = 1 << 20               # bytes of a scanned candidate inflated before trusting it
 
 # (name, magic) in the order extract_vmlinux tries them when it has to scan.
 _MAGICS = (
@@ -102,93 +104,122 @@ def compression_of(data) -> Optional[str]:
     return None
 
 
-def _too_big(path, limit):
-    return InputError(path, f"decompressed data exceeds {limit >> 20} MB (refusing to continue)")
+def _too_big(path, limit, name="MAX_DECOMPRESSED"):
+    return limits.breach(path, name, "decompressed data", limit)
 
 
-def _stdlib_stream(dec, data, path, limit, what):
-    """Drive an lzma/bz2 decompressor with max_length so output never exceeds limit."""
-    out = bytearray()
-    chunk = dec.decompress(data, max_length=1 << 24)
-    out += chunk
+class _Sink:
+    """Where decompressed output goes: refuses to grow past `limit` (checked on every write, so
+    the cap holds while inflating, whatever sizes the input declares), and hands back bytes
+    without a second copy (BytesIO.getvalue shares its buffer)."""
+
+    __slots__ = ("buf", "n", "limit", "path", "name", "head")
+
+    def __init__(self, path, limit, name="MAX_DECOMPRESSED", head=False):
+        self.buf, self.n, self.limit, self.path, self.name = io.BytesIO(), 0, limit, path, name
+        self.head = head
+
+    def write(self, chunk):
+        self.n += len(chunk)
+        if self.n > self.limit:
+            if self.head:
+                self.buf.write(chunk[:len(chunk) - (self.n - self.limit)])
+                self.n = self.limit
+                raise _Enough
+            raise _too_big(self.path, self.limit, self.name)
+        self.buf.write(chunk)
+
+    def __len__(self):
+        return self.n
+
+    def value(self):
+        v = self.buf.getvalue()
+        self.buf = None
+        return v
+
+
+_STEP = 1 << 22         # at most this much output per decompressor call
+
+
+class _Enough(Exception):
+    """decompress(head=N) has its N bytes."""
+
+
+def _stdlib_stream(dec, data, out, what):
+    """Drive an lzma/bz2 decompressor with max_length so no call returns more than _STEP."""
+    out.write(dec.decompress(data, max_length=_STEP))
     while not dec.eof:
-        if len(out) > limit:
-            raise _too_big(path, limit)
         if dec.needs_input:
-            if out:
+            if len(out):
                 break        # truncated stream: keep what we got only if caller accepts it
-            raise InputError(path, f"{what} data is truncated")
-        out += dec.decompress(b"", max_length=1 << 24)
-    if len(out) > limit:
-        raise _too_big(path, limit)
-    return out, dec.eof
+            raise InputError(out.path, f"{what} data is truncated")
+        out.write(dec.decompress(b"", max_length=_STEP))
+    return dec.eof
 
 
-def decompress(data, fmt, path, limit=None, *, allow_truncated=False) -> bytes:
+def decompress(data, fmt, path, limit=None, *, allow_truncated=False, limit_name="MAX_DECOMPRESSED",
+               head=None) -> bytes:
     """Decompress one stream of `fmt`, stopping at its end (trailing bytes are ignored).
 
-    Output is capped at `limit` (default MAX_OUTPUT); any decompressor error becomes an InputError naming `path`.
+    Output is capped at `limit` (default: the MAX_DECOMPRESSED limit) while it is produced; any
+    decompressor error becomes an InputError naming `path`. `head=N`: only the first N bytes of
+    the output are wanted (a stream that ends earlier gives what it has).
     """
     if limit is None:
-        limit = MAX_OUTPUT
+        limit = limits.get(limit_name)
     mv = memoryview(data)
+    out = _Sink(path, head if head is not None else limit, limit_name, head=head is not None)
     try:
         if fmt == "gzip":
             d = zlib.decompressobj(31)
-            out = bytearray(d.decompress(mv, 1 << 24))
+            out.write(d.decompress(mv, _STEP))
             while not d.eof and d.unconsumed_tail:
-                if len(out) > limit:
-                    raise _too_big(path, limit)
-                out += d.decompress(d.unconsumed_tail, 1 << 24)
+                out.write(d.decompress(d.unconsumed_tail, _STEP))
             complete = d.eof
         elif fmt in ("xz", "lzma"):
             dec = lzma.LZMADecompressor(lzma.FORMAT_XZ if fmt == "xz" else lzma.FORMAT_ALONE)
-            out, complete = _stdlib_stream(dec, bytes(mv), path, limit, fmt)
+            complete = _stdlib_stream(dec, mv, out, fmt)
         elif fmt == "bzip2":
-            out, complete = _stdlib_stream(bz2.BZ2Decompressor(), bytes(mv), path, limit, fmt)
+            complete = _stdlib_stream(bz2.BZ2Decompressor(), mv, out, fmt)
         elif fmt == "zstd":
-            out, complete = _zstd(mv, path, limit)
+            complete = _zstd(mv, out)
         elif fmt == "lz4-legacy":
-            out, complete = _lz4_legacy(mv, path, limit)
+            complete = _lz4_legacy(mv, out)
         elif fmt == "lz4-frame":
-            out, complete = _lz4_frame(mv, path, limit)
+            complete = _lz4_frame(mv, out)
         elif fmt == "lzo":
             raise InputError(path, "LZO-compressed kernels are not supported (decompress it with lzop first)")
         else:
             raise InputError(path, f"unknown compression {fmt!r}")
+    except _Enough:
+        return out.value()
     except InputError:
         raise
     except MemoryError:
         raise InputError(path, f"out of memory decompressing {fmt} data")
     except Exception as e:   # zlib.error, lzma.LZMAError, OSError, zstd/lz4 errors, EOFError ...
         raise InputError(path, f"corrupt {fmt} data: {e}")
-    if len(out) > limit:
-        raise _too_big(path, limit)
     if not complete and not allow_truncated:
         raise InputError(path, f"{fmt} data is truncated")
-    return bytes(out)
+    return out.value()
 
 
-def _zstd(mv, path, limit):
+def _zstd(mv, out):
     import zstandard
     # A decompressobj stops at the end of the frame (the kernel appends a 4-byte size after it);
     # feeding 1 KiB at a time bounds each call's output (a zstd block is at most 128 KiB).
     d = zstandard.ZstdDecompressor(max_window_size=1 << 28).decompressobj()
-    out = bytearray()
     pos, n = 0, len(mv)
     while pos < n and not d.eof:
-        out += d.decompress(mv[pos:pos + 1024])
+        out.write(d.decompress(mv[pos:pos + 1024]))
         pos += 1024
-        if len(out) > limit:
-            raise _too_big(path, limit)
-    return out, d.eof
+    return d.eof
 
 
-def _lz4_legacy(mv, path, limit):
+def _lz4_legacy(mv, out):
     """The kernel's legacy lz4 format: magic, then {le32 csize, block} chunks of <= 8 MB output."""
     import lz4.block
     bound = _LZ4_LEGACY_CHUNK + _LZ4_LEGACY_CHUNK // 255 + 16
-    out = bytearray()
     pos, n = 4, len(mv)
     while pos + 4 <= n:
         csize = int.from_bytes(mv[pos:pos + 4], "little")
@@ -196,38 +227,61 @@ def _lz4_legacy(mv, path, limit):
             pos += 4
             continue
         if csize == 0 or csize > bound or pos + 4 + csize > n:
-            if out:
+            if len(out):
                 break        # the size trailer the kernel build appends, or trailing garbage
-            raise InputError(path, f"corrupt lz4 data: bad chunk size {csize}")
-        out += lz4.block.decompress(bytes(mv[pos + 4:pos + 4 + csize]), uncompressed_size=_LZ4_LEGACY_CHUNK)
+            raise InputError(out.path, f"corrupt lz4 data: bad chunk size {csize}")
+        out.write(lz4.block.decompress(bytes(mv[pos + 4:pos + 4 + csize]), uncompressed_size=_LZ4_LEGACY_CHUNK))
         pos += 4 + csize
-        if len(out) > limit:
-            raise _too_big(path, limit)
-    if not out:
-        raise InputError(path, "lz4 data is truncated")
-    return out, True
+    if not len(out):
+        raise InputError(out.path, "lz4 data is truncated")
+    return True
 
 
-def _lz4_frame(mv, path, limit):
+def _lz4_frame(mv, out):
     import lz4.frame
     d = lz4.frame.LZ4FrameDecompressor()
-    out = bytearray(d.decompress(bytes(mv), max_length=1 << 24))
+    out.write(d.decompress(bytes(mv), max_length=_STEP))
     while not d.eof and d.needs_input is False:
-        if len(out) > limit:
-            raise _too_big(path, limit)
-        out += d.decompress(b"", max_length=1 << 24)
-    return out, d.eof
+        out.write(d.decompress(b"", max_length=_STEP))
+    return d.eof
 
 
-def _read_file(path, limit=MAX_RAW_FILE) -> bytes:
+def read_capped(f, path, limit=None, name="MAX_INPUT_BYTES") -> bytes:
+    """The rest of open file `f`, refused (limit `name`) when it holds more than `limit` bytes.
+    Never allocates the limit up front: a regular file is sized by fstat, anything else is read
+    in chunks."""
+    if limit is None:
+        limit = limits.get(name)
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        st = os.fstat(f.fileno())
+        if stat.S_ISREG(st.st_mode):
+            if st.st_size - f.tell() > limit:
+                raise limits.breach(path, name, f"file size ({st.st_size} bytes)")
+            data = f.read()
+        else:
+            buf = io.BytesIO()
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                buf.write(chunk)
+                if buf.tell() > limit:
+                    break
+            data = buf.getvalue()
     except OSError as e:
         raise InputError(path, e.strerror or str(e))
     if len(data) > limit:
-        raise InputError(path, f"file is larger than {limit >> 20} MB")
+        raise limits.breach(path, name, "file size")
     return data
+
+
+def _read_file(path, limit=None) -> bytes:
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e))
+    with f:
+        return read_capped(f, path, limit)
 
 
 def load_bytes(path) -> bytes:
@@ -439,6 +493,13 @@ def _looks_like_kernel(blob):
     return blob.startswith(_ELF_MAGIC) or b"Linux version " in blob
 
 
+def _starts_like_kernel(head):
+    """The first bytes of a decompressed candidate: an ELF, an arm64/riscv Image header, or a
+    kernel banner early on."""
+    return (head.startswith(_ELF_MAGIC) or head[56:60] in (b"ARM\x64", b"RSC\x05")
+            or b"Linux version " in head)
+
+
 def extract_vmlinux(image: bytes, path) -> bytes:
     """bzImage/vmlinuz (or any image with an embedded compressed kernel) -> the vmlinux ELF/Image.
 
@@ -458,21 +519,47 @@ def extract_vmlinux(image: bytes, path) -> bytes:
         return out
     errors = []
     candidates = []
+    max_cand = limits.get("MAX_CANDIDATES")
     for fmt, magic in _MAGICS:
         i = image.find(magic)
         n = 0
-        while i >= 0 and n < _MAX_SCAN_CANDIDATES:
+        while i >= 0 and n < max_cand:
             if compression_of(image[i:i + 16]) == fmt:
                 candidates.append((i, fmt))
                 n += 1
             i = image.find(magic, i + 1)
     candidates.sort()
-    for off, fmt in candidates[:_MAX_SCAN_CANDIDATES]:
+    # Each candidate is first inflated to _PREFIX bytes and must start like a kernel (what
+    # scripts/extract-vmlinux checks); only then is it inflated in full. The bytes spent on all
+    # candidates together are bounded too, so a file of many compressed-looking blobs costs at
+    # most MAX_SCAN_DECOMPRESSED, not MAX_CANDIDATES times MAX_DECOMPRESSED.
+    budget = limits.get("MAX_SCAN_DECOMPRESSED")
+    mv = memoryview(image)
+    for off, fmt in candidates[:max_cand]:
         try:
-            out = decompress(image[off:], fmt, path, allow_truncated=False)
+            # a bounded slice of input is enough for _PREFIX bytes of output (a legacy lz4 chunk
+            # can hold 8 MB): feeding the whole image made zlib copy its unconsumed tail each time
+            head = decompress(mv[off:off + (_LZ4_LEGACY_CHUNK * 2 if fmt == "lz4-legacy" else _PREFIX * 2)],
+                              fmt, path, allow_truncated=True, head=_PREFIX)
         except InputError as e:
             errors.append(f"{fmt}@{off}: {e.problem}")
             continue
+        budget -= len(head)
+        if not _starts_like_kernel(head):
+            errors.append(f"{fmt}@{off}: does not decompress to a kernel")
+            continue
+        if budget <= 0:
+            raise limits.breach(path, "MAX_SCAN_DECOMPRESSED", "decompressing candidate payloads")
+        try:
+            out = decompress(mv[off:], fmt, path, min(budget, limits.get("MAX_DECOMPRESSED")),
+                             allow_truncated=False)
+        except LimitError:
+            raise                   # it starts like a kernel: the limit is the answer
+        except InputError as e:
+            errors.append(f"{fmt}@{off}: {e.problem}")
+            budget -= _PREFIX
+            continue
+        budget -= len(out)
         if _looks_like_kernel(out):
             return out
     if errors:
@@ -592,8 +679,8 @@ class _Window(io.RawIOBase):
 class _Capped(io.RawIOBase):
     """Pass-through reader that raises once more than `limit` bytes came out (decompression bombs)."""
 
-    def __init__(self, inner, limit, path):
-        self.inner, self.limit, self.path, self.count = inner, limit, path, 0
+    def __init__(self, inner, limit, path, name="MAX_PACKAGE_STREAM"):
+        self.inner, self.limit, self.path, self.count, self.name = inner, limit, path, 0, name
 
     def readable(self):
         return True
@@ -604,7 +691,7 @@ class _Capped(io.RawIOBase):
         b[:n] = data
         self.count += n
         if self.count > self.limit:
-            raise _too_big(self.path, self.limit)
+            raise _too_big(self.path, self.limit, self.name)
         return n
 
 
@@ -639,6 +726,15 @@ def _ar_members(f, path, total, *, allow_truncated=False):
     return out
 
 
+def deb_member(f, path, total, prefix, *, allow_truncated=False):
+    """(name, offset, declared size) of the first ar member of an open .deb whose name starts with
+    `prefix` ("control.tar", "data.tar"), or None."""
+    for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
+        if name.startswith(prefix):
+            return name, off, size
+    return None
+
+
 def deb_data_member(f, path, total, *, allow_truncated=False):
     """(name, offset, declared size) of the data.tar.* member of an open .deb."""
     for name, off, size in _ar_members(f, path, total, allow_truncated=allow_truncated):
@@ -671,7 +767,7 @@ def _tar_stream(window, name, path):
     else:
         raise InputError(path, f"unsupported data member compression {name!r}")
     # small reads: a truncated stream still yields every member before the damage
-    return io.BufferedReader(_Capped(raw, MAX_TAR_STREAM, path), 1 << 16)
+    return io.BufferedReader(_Capped(raw, limits.get("MAX_PACKAGE_STREAM"), path, "MAX_PACKAGE_STREAM"), 1 << 16)
 
 
 _VMLINUZ_RE = re.compile(r"^(?:\./)?(?:boot/vmlinu[xz]-(?P<r1>[^/]+)|(?:usr/)?lib/modules/(?P<r2>[^/]+)/vmlinu[xz])$")
@@ -701,17 +797,17 @@ def _walk_deb(path, want_kernel=True, want_config=True, with_modules=False, prog
                 if not ti.isfile():
                     continue
                 if want_kernel and "kernel" not in found and _VMLINUZ_RE.match(ti.name):
-                    if ti.size > MAX_RAW_FILE:
-                        raise InputError(path, f"{ti.name} is implausibly large ({ti.size} bytes)")
-                    found["kernel"] = (ti.name, tf.extractfile(ti).read())
+                    if ti.size > limits.get("MAX_INPUT_BYTES"):
+                        raise limits.breach(path, "MAX_INPUT_BYTES", f"{ti.name} ({ti.size} bytes)")
+                    found["kernel"] = (ti.name, tf.extractfile(ti).read(ti.size))
                 elif want_config and "config" not in found and _CONFIG_RE.match(ti.name):
                     if ti.size > (64 << 20):
                         raise InputError(path, f"{ti.name} is implausibly large ({ti.size} bytes)")
-                    found["config"] = (ti.name, tf.extractfile(ti).read().decode("utf-8", "replace"))
-                elif with_modules and ko_sink is not None and ti.size < (256 << 20):
+                    found["config"] = (ti.name, tf.extractfile(ti).read(ti.size).decode("utf-8", "replace"))
+                elif with_modules and ko_sink is not None and ti.size <= limits.get("MAX_MEMBER_BYTES"):
                     m = _KO_RE.match(ti.name)
                     if m:
-                        ko_sink(ti.name, tf.extractfile(ti).read())
+                        ko_sink(ti.name, tf.extractfile(ti).read(ti.size))
                 if not with_modules and (not want_kernel or "kernel" in found) \
                         and (not want_config or "config" in found):
                     break
@@ -863,6 +959,8 @@ def _open_blob(data, path, origin, depth=0) -> KernelArtifacts:
     if _bzimage_payload(data) is not None or depth == 0:
         try:
             inner = extract_vmlinux(data, path)
+        except LimitError:
+            raise
         except InputError:
             if _bzimage_payload(data) is not None:
                 raise
@@ -940,3 +1038,25 @@ def read_running_kernel(*, with_modules=False) -> KernelArtifacts:
     return KernelArtifacts(btf=btf, release=un.release, version_banner=banner, arch=un.machine, config=config,
                            origin=f"running kernel {un.release} ({btf_path})", btf_ids=None,
                            function_symbols=funcs, modules=modules)
+
+
+# ---------------------------------------------------------------------------- hooks for callers that read packages themselves
+def open_image_bytes(data, path, origin) -> KernelArtifacts:
+    """The artifacts of kernel image bytes already read (e.g. a package member): raw BTF, vmlinux ELF,
+    vmlinuz/bzImage or compressed Image, recognised by content as open_kernel does for a file."""
+    return _open_blob(data, path, origin)
+
+
+def module_from_bytes(data, path) -> ModuleBtf:
+    """A module .ko (possibly compressed) already read: its split BTF, name, vermagic and .BTF_ids."""
+    return _module_from_bytes(data, path)
+
+
+def read_file(path, limit=None) -> bytes:
+    """The whole file, refusing one larger than `limit` (default: MAX_INPUT_BYTES, btf/limits.py); every failure an InputError naming it."""
+    return _read_file(path, limit)
+
+
+def debian_arch(name) -> Optional[str]:
+    """uname -m of a Debian architecture name ("amd64" -> "x86_64"), or None."""
+    return _DEB_ARCH.get(name or "")

@@ -10,6 +10,7 @@ from typing import NamedTuple, Optional
 
 from . import kinds as K
 from .errors import BtfError
+from .inert import inert
 
 MAX_RESOLVE_DEPTH = 32   # libbpf MAX_RESOLVE_DEPTH / __bpf_core_types_are_compat level
 
@@ -239,7 +240,9 @@ class Btf:
         if local >= len(s):
             raise self._err(f"string offset {off} is past the end of the string section")
         end = s.find(b"\0", local)
-        val = s[local:end].decode("utf-8", "replace")
+        # names are printed everywhere: made inert once here (the kernel refuses BTF whose names
+        # hold control characters, so real BTF is unchanged by this)
+        val = inert(s[local:end].decode("utf-8", "replace"))
         self._str_cache[off] = val
         return val
 
@@ -451,15 +454,17 @@ class Btf:
     def skip_mods(self, tid, typedefs=True):
         """Strip const/volatile/restrict/type_tag (and typedefs unless typedefs=False)."""
         mods = K.MODIFIERS if typedefs else K.CV_MODIFIERS
+        start = tid
         for _ in range(MAX_RESOLVE_DEPTH + 1):
             if self.kind_of(tid) not in mods:
                 return tid
             tid = self.type(tid).type
-        raise self._err(f"type loop or chain too deep while resolving modifiers at [{tid}]")
+        raise self.too_deep(start, MAX_RESOLVE_DEPTH, "resolving modifiers")
 
     def resolve_size(self, tid):
         """Byte size of a type (kernel btf_resolve_size); errors on void, functions, and loops."""
         nelems = 1
+        start = tid
         for _ in range(MAX_RESOLVE_DEPTH + 1):
             t = self.type(tid)
             k = t.kind
@@ -475,7 +480,86 @@ class Btf:
                 tid = t.elem_type
                 continue
             raise self._err(f"type [{tid}] ({t.kind_name}) has no size")
-        raise self._err(f"type loop or chain too deep while sizing [{tid}]")
+        raise self.too_deep(start, MAX_RESOLVE_DEPTH, "sizing")
+
+    # ------------------------------------------------------------------ loops
+    def _value_edges(self, tid):
+        """Type IDs `tid` depends on by value (what the kernel must resolve first): PTR has none
+        (a pointer ends the resolution at a struct; pointer-only loops are found separately)."""
+        k = self.kind_of(tid)
+        if k == K.PTR or tid == 0:
+            return ()
+        t = self.type(tid)
+        if k in (K.STRUCT, K.UNION):
+            return [m.type for m in t.members]
+        if k == K.FUNC_PROTO:
+            return [t.type] + [p.type for p in t.params]
+        if k == K.DATASEC:
+            return [si.type for si in t.secinfo]
+        if k == K.ARRAY:
+            return (t.elem_type,)
+        if t.type is not None:
+            return (t.type,)
+        return ()
+
+    def loop_at(self, start=None):
+        """A type ID on a type loop reachable from `start` (anywhere when None), or None.
+
+        A loop is what the kernel's BTF verifier rejects ("Loop detected"): a cycle of by-value
+        dependencies (a struct holding itself, a typedef/modifier chain back to itself), or a chain
+        of pointers and modifiers that comes back to itself without ever reaching a struct.
+        A struct reaching itself through a pointer is normal C and no loop. Linear in the number
+        of types and edges walked; a long but finite chain is not a loop."""
+        own = self.own_ids() if start is None else (start,)
+        # a split BTF's base was checked on its own: its types end every walk from the split part
+        floor = self.start_id if start is None else 0
+        # 1. pointer/modifier chains: a functional graph (one successor each)
+        chain_kinds = K.MODIFIERS | {K.PTR}
+        state = {}
+        for s in own:
+            path, t = [], s
+            while t >= floor and t and t not in state and self.kind_of(t) in chain_kinds:
+                state[t] = 1            # on the current path
+                path.append(t)
+                t = self.type(t).type
+            if t and state.get(t) == 1:
+                return t
+            for p in path:
+                state[p] = 2
+        # 2. by-value dependencies: iterative DFS with colours
+        colour = {}
+        for s in own:
+            if s in colour:
+                continue
+            colour[s] = 1
+            stack = [(s, iter(self._value_edges(s)))]
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    colour[node] = 2
+                    stack.pop()
+                    continue
+                if not nxt or nxt < floor:
+                    continue
+                c = colour.get(nxt)
+                if c == 1:
+                    return nxt
+                if c is None:
+                    colour[nxt] = 1
+                    stack.append((nxt, iter(self._value_edges(nxt))))
+        return None
+
+    def too_deep(self, tid, depth, doing):
+        """The error for a walk from `tid` that went past `depth` steps: a loop when there is one,
+        else a chain that is merely too deep (they are different problems)."""
+        try:
+            at = self.loop_at(tid)
+        except BtfError:
+            at = None
+        if at is not None:
+            return self._err(f"type loop at [{at}] while {doing} [{tid}]")
+        return self._err(f"type chain deeper than {depth} while {doing} [{tid}] (no loop)")
 
     @property
     def pointer_size(self):

@@ -16,11 +16,18 @@ Two renderers live here:
 
 Type graphs may contain loops (a struct holding itself by value, a pointer chain through
 modifiers back to itself, an anonymous struct reaching itself): every walk is bounded, and a loop
-raises InputError(btf.path, "type loop at [id]").
+raises InputError(btf.path, "type loop at [id]"); a finite nesting deeper than MAX_DEPTH says so
+instead of calling it a loop.
+
+Output is bounded too: crafted BTF can make a definition exponential (anonymous structs nesting
+two copies of the next one, 64 levels deep) or huge from a few bytes (a member at bit offset 2^32
+means 2^26 `long: 64;` fillers). One rendering (and, through bounded(), one whole dump) stops with an InputError naming MAX_RENDER_BYTES
+(btf.limits) once its text would pass that limit; the check costs nothing on normal types.
 """
 import weakref
 
 from . import kinds as K
+from . import limits
 from .errors import InputError
 
 MAX_DEPTH = 64          # nesting of declarators / inline definitions / alignment walks
@@ -36,8 +43,58 @@ _CHAIN_NEXT = frozenset((K.PTR, K.VOLATILE, K.CONST, K.RESTRICT, K.FUNC_PROTO, K
 _CHAIN_END = frozenset((K.INT, K.ENUM, K.ENUM64, K.FWD, K.STRUCT, K.UNION, K.TYPEDEF, K.FLOAT))
 
 
+def _render_edges(btf, tid):
+    """What rendering `tid` walks into: everything it refers to, except that a named struct or
+    union is printed by name (its members are not walked); anonymous ones are inlined."""
+    if not tid:
+        return ()
+    t = btf.type(tid)
+    k = t.kind
+    if k in (K.STRUCT, K.UNION):
+        return [m.type for m in t.members] if not t.name else ()
+    if k == K.FUNC_PROTO:
+        return [t.type] + [p.type for p in t.params]
+    if k == K.DATASEC:
+        return [si.type for si in t.secinfo]
+    if t.type is not None:
+        return (t.type,)
+    return ()
+
+
+def _render_loop_at(btf, start):
+    """A type on a cycle of what the renderer walks from `start`, or None (iterative DFS)."""
+    colour = {start: 1}
+    first = btf.type(start)
+    edges = ([m.type for m in first.members] if first.kind in (K.STRUCT, K.UNION)
+             else _render_edges(btf, start))
+    stack = [(start, iter(edges))]
+    while stack:
+        node, it = stack[-1]
+        nxt = next(it, None)
+        if nxt is None:
+            colour[node] = 2
+            stack.pop()
+            continue
+        if not nxt:
+            continue
+        c = colour.get(nxt)
+        if c == 1:
+            return nxt
+        if c is None:
+            colour[nxt] = 1
+            stack.append((nxt, iter(_render_edges(btf, nxt))))
+    return None
+
+
 def _loop(btf, tid):
-    return InputError(btf.path, f"type loop at [{tid}]")
+    """A walk from `tid` went past MAX_DEPTH: a loop when the graph has one there, else too deep."""
+    try:
+        at = _render_loop_at(btf, tid)
+    except InputError:
+        at = tid
+    if at is not None:
+        return InputError(btf.path, f"type loop at [{at}]")
+    return InputError(btf.path, f"type nesting deeper than {MAX_DEPTH} at [{tid}] (no loop)")
 
 
 # ---------------------------------------------------------------------------------- sizes/alignment
@@ -148,17 +205,33 @@ def _is_packed(btf, t):
 class _C:
     """One rendering: the output buffer and the options."""
 
-    __slots__ = ("btf", "out", "tags", "inline_anon", "depth")
+    __slots__ = ("btf", "out", "tags", "inline_anon", "depth", "size", "counted", "limit", "root")
 
-    def __init__(self, btf, tags=True, inline_anon=False):
+    def __init__(self, btf, tags=True, inline_anon=False, root=None):
         self.btf = btf
         self.out = []
         self.tags = tags
         self.inline_anon = inline_anon
         self.depth = 0
+        self.size = 0           # characters in out[:counted]
+        self.counted = 0
+        self.limit = limits.get("MAX_TYPE_TEXT_BYTES")
+        self.root = root
 
     def text(self):
         return "".join(self.out)
+
+    def charge(self, extra=0):
+        """Count what was appended since the last call (each piece once: linear overall) plus
+        `extra` characters about to be appended; raise once the rendering passes the limit."""
+        out = self.out
+        n = len(out)
+        if n != self.counted:
+            self.size += sum(map(len, out[self.counted:n]))
+            self.counted = n
+        if self.size + extra > self.limit:
+            what = f"C text of type [{self.root}]" if self.root is not None else "rendered C text"
+            raise limits.breach(self.btf.path, "MAX_TYPE_TEXT_BYTES", what)
 
     # -- the stack of a declaration, outermost type first (libbpf btf_dump_emit_type_decl)
     def decl_stack(self, tid):
@@ -188,6 +261,7 @@ class _C:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _loop(self.btf, tid)
+        self.charge()
         try:
             self.emit_chain(self.decl_stack(tid), fname, lvl)
         finally:
@@ -313,6 +387,7 @@ class _C:
             off, prev_bitfield = 0, False
             inner = "\t" * (lvl + 1)
             for m in t.members:
+                self.charge()
                 m_sz, m_off = m.bitfield_size, m.bit_offset
                 m_align = 1 if packed else align_of(btf, m.type)
                 in_bitfield = prev_bitfield and m_sz != 0
@@ -347,6 +422,8 @@ class _C:
         out = self.out
         pfx = "\t" * lvl
         pads = (("long", pointer_size(self.btf) * 8), ("int", 32), ("short", 16), ("char", 8))
+        # at least one filler line per widest unit: refuse before emitting when that is too much
+        self.charge((next_off - cur_off) // pads[0][1] * (len(pfx) + 10))
         new_off = cur_off
         pad_type, pad_bits = pads[-1]
         for pad_type, pad_bits in pads:
@@ -380,6 +457,7 @@ class _C:
         out.append(" {")
         pfx = "\t" * (lvl + 1)
         suffix = ("LL" if t.kflag else "ULL") if t.kind == K.ENUM64 else ""
+        self.charge(sum(len(v.name) + 24 for v in t.values))
         for v in t.values:
             out.append(f"\n{pfx}{v.name} = {v.value}{suffix},")
         out.append("\n" + "\t" * lvl + "}")
@@ -449,6 +527,17 @@ def func_proto(btf, func_or_proto_id, name=None, *, tags=True) -> str:
     return c.text()
 
 
+def bounded(btf, chunks, what="btf dump output"):
+    """Pass `chunks` (strings) through, raising the MAX_RENDER_BYTES breach for `btf.path` once
+    their total length passes the limit: the whole of one dump is bounded, not only each type."""
+    room = limits.get("MAX_RENDER_BYTES")
+    for c in chunks:
+        room -= len(c)
+        if room < 0:
+            raise limits.breach(btf.path, "MAX_RENDER_BYTES", what)
+        yield c
+
+
 def type_definition(btf, tid, *, tags=True) -> str:
     """The full C definition of one type, as `bpftool btf dump file X format c` prints that item
     (tab indentation, anonymous members inline, `: N` bitfields, padding fillers, packed):
@@ -457,7 +546,7 @@ def type_definition(btf, tid, *, tags=True) -> str:
     C definition (INT, pointers, ...) give a comment naming their type expression."""
     t = btf.type(tid)
     k = t.kind
-    c = _C(btf, tags, True)
+    c = _C(btf, tags, True, root=tid)
     out = c.out
     if k in (K.STRUCT, K.UNION):
         c.struct_def(t, 0)

@@ -1,20 +1,18 @@
 """HTML report of `audit`: one self-contained page (inline CSS, a small inline script that sorts the
 ranking table by a clicked column; without script the table is already in rank order). Everything
 taken from the input is escaped (jinja2 autoescape)."""
-from analyzer.views.audit import guard_text, history_text
-
-from .check_html import environment
+from .audit_text import guard_text, history_text
+from .environment import template
 
 
 def render(doc):
-    env = environment(autoescape=True)
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in doc["kernels"]}
     rows = []
     for r in doc["kfuncs"]:
         rows.append(dict(r, history=history_text(r, rel, vmlinux_only), guards=guard_text(r["calls"]),
                          protos=protos(r, rel)))
-    return env.get_template("audit.html.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
+    return template("audit.html.j2").render(doc=doc, rows=rows, kernels=doc["kernels"], rel=rel,
                                                     totals=doc["totals"])
 
 

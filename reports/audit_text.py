@@ -1,6 +1,37 @@
 """Text report of `audit`: the ranked kfunc table, then per kfunc its history and its users."""
-from analyzer.views.audit import guard_text, history_text
 from analyzer.objects.sections import short_prog_type
+from btf.inert import inert_doc
+
+
+def history_text(row, releases, vmlinux_only=False):
+    """One line: 'added in 6.12; prototype 6.12 → 7.2 (BREAKING); removed in 7.2'. vmlinux_only: no
+    given snapshot carries module BTF, so a module kfunc cannot be seen."""
+    parts = []
+    if not row["present"]:
+        parts.append("in none of the given kernels" + (" (vmlinux BTF only: a module kfunc is not seen)"
+                                                        if vmlinux_only else ""))
+    else:
+        parts.append(f"added in {releases[row['added_in']]}" if row["added_in"]
+                     else f"present from {releases[row['first']]}")
+        if row["removed_in"]:
+            parts.append(f"removed in {releases[row['removed_in']]}")
+    for c in row["changes"]:
+        if c["change"] in ("added", "removed"):
+            continue
+        parts.append(f"{c['change']} {releases.get(c['from'], c['from'])} → {releases.get(c['to'], c['to'])}"
+                     + (" (BREAKING)" if c["breaking"] else ""))
+    return "; ".join(parts)
+
+
+def guard_text(calls):
+    out = []
+    if calls["strong"]:
+        out.append(f"{calls['strong']} strong")
+    if calls["weak_guarded"]:
+        out.append(f"{calls['weak_guarded']} weak+guarded")
+    if calls["weak_unguarded"]:
+        out.append(f"{calls['weak_unguarded']} weak unguarded")
+    return ", ".join(out) or "-"
 
 
 def _table(rows, header):
@@ -12,6 +43,7 @@ def _table(rows, header):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     ks = doc["kernels"]
     vmlinux_only = not any(k.get("modules") for k in doc["kernels"])
     rel = {k["id"]: k["release"] for k in ks}

@@ -2,43 +2,14 @@
 
 A program × kernel matrix whose non-passing cells link to anchored findings blocks, then the
 kernels' provenance. Everything taken from the input is escaped (jinja2 autoescape)."""
-import os
+from analyzer.check import summary
 
-import jinja2
+from .environment import template
 
-from analyzer.check.findings import CODES
-
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 SHOWN = ("error", "warning", "unknown")
 MARK = {"pass": "\u2713", "warn": "!", "fail": "\u2717", "unknown": "?", "none": "\u2013"}
 LABEL = {"pass": "loads", "warn": "loads, with warnings", "fail": "fails", "unknown": "unknown",
          "none": "not checked"}
-
-
-def environment(autoescape):
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              undefined=jinja2.StrictUndefined)
-
-
-def status(result):
-    """The cell status of one result: pass, warn, fail, unknown (or none when absent)."""
-    if result is None:
-        return "none"
-    if result.verdict == "fails":
-        return "fail"
-    if result.verdict == "unknown":
-        return "unknown"
-    if any(f.severity == "warning" for f in result.findings):
-        return "warn"
-    return "pass"
-
-
-def counts(results):
-    c = {"loads": 0, "fails": 0, "unknown": 0}
-    for r in results:
-        c[r.verdict] = c.get(r.verdict, 0) + 1
-    return c
 
 
 def matrix(results, kernels):
@@ -52,7 +23,7 @@ def matrix(results, kernels):
         cells = []
         for j, k in enumerate(kernels):
             r = row.get(k.id)
-            st = status(r)
+            st = summary.state(r)
             shown = [f for f in r.findings if f.severity in SHOWN] if r is not None else []
             cells.append({"kernel": k, "result": r, "status": st, "mark": MARK[st], "label": LABEL[st],
                           "findings": shown, "anchor": f"f-{i}-{j}" if shown else None})
@@ -111,18 +82,12 @@ def kfunc_table(rows, kernels):
     return table, anchors
 
 
-def consequence(code):
-    return CODES[code][1] if code in CODES else ""
-
-
 def render(results, kernels, min_kernel=None):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None."""
-    env = environment(autoescape=True)
-    env.filters["consequence"] = consequence
-    tpl = env.get_template("check.html.j2")
+    tpl = template("check.html.j2")
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
     kfuncs, kfunc_anchor = kfunc_table(rows, kernels)
-    return tpl.render(rows=rows, kernels=list(kernels), counts=counts(results), with_min=with_min,
+    return tpl.render(rows=rows, kernels=list(kernels), counts=summary.counts(results), with_min=with_min,
                       kfuncs=kfuncs, kfunc_anchor=kfunc_anchor,
                       total=len(results), mark=MARK, label=LABEL)

@@ -5,7 +5,15 @@ SCHEMA = "bpfstab.check/1"
 
 
 def kernel_json(k):
-    return {"id": k.id, "release": k.release, "arch": k.arch, "source": k.source}
+    """"facts": the origins of the kernel facts the snapshot carries ([] = none: helper/kfunc access per
+    program type unverified, FACTS_MISSING findings); "symbols": whether it has a symbol table."""
+    facts = sorted(getattr(k, "facts", None) or ())
+    has_syms = getattr(k, "symbols_meta", None) is not None or getattr(k, "function_symbols", None) is not None
+    out = {"id": k.id, "release": k.release, "arch": k.arch, "source": k.source, "facts": facts,
+           "symbols": has_syms}
+    if "borrowed" in facts:
+        out["facts_borrowed_from"] = k.facts["borrowed"].borrowed_from
+    return out
 
 
 def document(results, kernels, min_kernel=None):

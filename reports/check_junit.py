@@ -4,6 +4,10 @@ A program that fails carries a <failure> with its findings; one we cannot judge 
 <skipped> with the reason; warnings of a program that loads go to <system-out>."""
 import xml.etree.ElementTree as ET
 
+from btf.inert import xml_safe
+
+from . import safe
+
 SHOWN = ("error", "warning", "unknown")
 
 
@@ -27,6 +31,7 @@ def _codes(findings, severities):
 def document(results, kernels, min_kernel=None):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; each
     testcase then has a "min_kernel" property and a failure names the oldest kernel that loads it."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     root = ET.Element("testsuites", name="bpfstab check")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
@@ -75,5 +80,10 @@ def document(results, kernels, min_kernel=None):
 
 def render(results, kernels, min_kernel=None):
     root = document(results, kernels, min_kernel)
+    for el in root.iter():      # XML 1.0 cannot carry most control characters, even escaped
+        if el.text:
+            el.text = xml_safe(el.text)
+        for key, value in el.attrib.items():
+            el.set(key, xml_safe(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

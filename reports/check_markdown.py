@@ -5,22 +5,15 @@ or cannot be judged somewhere.
 
 Input text is escaped for Markdown (table pipes, emphasis, links) and for the HTML that GitHub
 passes through (<, >, &)."""
-import html
+from analyzer.check import summary
 
-from .check_html import attach_min_kernel, counts, environment, matrix
+from . import safe
+from .check_html import attach_min_kernel, matrix
+from .environment import template
 
 MD_MARK = {"pass": "\u2705", "warn": "\u26a0\ufe0f", "fail": "\u274c", "unknown": "\u2754",
            "none": "\u2013"}
-_MD_SPECIAL = "\\`*_[]|#~"
 LIMIT = 65000          # GitHub refuses pull-request comments over 65,536 characters
-
-
-def md(text):
-    """Plain text for Markdown, table cells included: HTML-ish characters become entities, Markdown
-    punctuation is backslash-escaped, line breaks become spaces."""
-    s = html.escape(str(text), quote=False)
-    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
-    return " ".join(s.splitlines())
 
 
 def shorten(text, limit=LIMIT):
@@ -45,11 +38,6 @@ def shorten(text, limit=LIMIT):
               f"{len(left)} lines ({rows} table rows). The html and json formats have everything.\n")
 
 
-def htmltext(text):
-    """Text inside a raw HTML element (e.g. <summary>), where Markdown escapes do not apply."""
-    return " ".join(html.escape(str(text), quote=True).splitlines())
-
-
 def _fit(sizes, budget):
     """How many leading items of `sizes` fit in `budget` characters."""
     n = 0
@@ -65,9 +53,7 @@ def render(results, kernels, min_kernel=None, limit=LIMIT):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None.
     `limit`: most characters of output (None: no limit); over it, matrix rows, then detail blocks,
     then the list of clean programs are cut from the end and the cut is stated."""
-    env = environment(autoescape=False)
-    env.filters["md"] = md
-    env.filters["htmltext"] = htmltext
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     rows = matrix(results, kernels)
     with_min = attach_min_kernel(rows, min_kernel)
     for row in rows:
@@ -77,8 +63,8 @@ def render(results, kernels, min_kernel=None, limit=LIMIT):
     shown = [row for row in rows if any(c["status"] != "pass" for c in row["cells"])]
     clean = [row for row in rows if all(c["status"] == "pass" for c in row["cells"])]
     failing = [row for row in rows if row["failing"]]
-    tpl = env.get_template("check.md.j2")
-    ctx = dict(kernels=list(kernels), counts=counts(results), total=len(results), mark=MD_MARK,
+    tpl = template("check.md.j2")
+    ctx = dict(kernels=list(kernels), counts=summary.counts(results), total=len(results), mark=MD_MARK,
                with_min=with_min, nclean=len(clean), limit=limit)
     text = tpl.render(shown=shown, clean=clean, failing=failing, omitted=None, **ctx)
     if limit is None or len(text) <= limit:

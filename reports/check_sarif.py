@@ -2,12 +2,15 @@
 
 One rule per finding code reported (help text and consequence from analyzer.check.findings.CODES); one
 result per error, warning or unknown finding of each (program, kernel), located at the BPF C source
-line when the finding has one, else at the object file."""
+line when the finding has one, else at the object file (the paths come resolved, see
+analyzer/views/artifacts.py)."""
 import json
 import os
 from urllib.parse import quote
 
 from analyzer.check.findings import CODES
+
+from . import safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "unknown": "note"}
@@ -32,47 +35,12 @@ def _uri(path):
     return quote(os.path.normpath(path).replace(os.sep, "/"))
 
 
-def _object_file(name):
-    """The file an object came from: objects found inside a binary or package are named
-    'container:member' or 'path#label'."""
-    if os.path.exists(name):
-        return name
-    for sep in ("#", ":"):
-        head = name.split(sep, 1)[0]
-        if head != name and os.path.exists(head):
-            return head
-    return name.split("#", 1)[0]
-
-
-def split_location(location):
-    """'file.c:12' (or 'file.c:12:5') → ('file.c', 12); None when there is no line number."""
-    parts = location.rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return parts[0], int(parts[1])
-    if len(parts) >= 2 and parts[-1].isdigit():
-        return location.rsplit(":", 1)[0], int(parts[-1])
-    return None
-
-
-def _source_path(obj_file, src):
-    """Where the C source of a finding is: beside the object when it is there, else as recorded."""
-    if os.path.isabs(src):
-        return src
-    beside = os.path.join(os.path.dirname(obj_file), src)
-    if os.path.exists(beside) or not os.path.exists(src):
-        return beside
-    return src
-
-
-def location(result, finding):
-    obj_file = _object_file(result.object)
-    loc = split_location(finding.location) if finding.location else None
-    if loc is not None:
-        src, line = loc
-        phys = {"artifactLocation": {"uri": _uri(_source_path(obj_file, src))},
-                "region": {"startLine": max(line, 1)}}
-    else:
-        phys = {"artifactLocation": {"uri": _uri(obj_file)}}
+def location(artifact):
+    """A SARIF location of one finding from its (path, line) artifact (analyzer.views.artifacts)."""
+    path, line = artifact
+    phys = {"artifactLocation": {"uri": _uri(path)}}
+    if line is not None:
+        phys["region"] = {"startLine": max(line, 1)}
     return {"physicalLocation": phys}
 
 
@@ -86,9 +54,12 @@ def rule(code):
             "properties": {"consequence": consequence, "severity": severity}}
 
 
-def document(results, kernels, min_kernel=None):
-    """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; each
-    result then carries the program's oldest loading kernel ("minKernel"), the run all of them."""
+def document(results, kernels, min_kernel=None, *, artifacts):
+    """`artifacts`: {(object, finding location or None): (path, line)} (analyzer.views.artifacts.artifacts),
+    where each finding is located. `min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check
+    --min-kernel) or None; each result then carries the program's oldest loading kernel ("minKernel"),
+    the run all of them."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     release = {k.id: k.release for k in kernels}
     mins = {(m["object"], m["program"]): m for m in min_kernel} if min_kernel is not None else None
     rules, index, out = [], {}, []
@@ -115,7 +86,8 @@ def document(results, kernels, min_kernel=None):
                 elif m:
                     text += " (loads on none of the given kernels)"
             out.append({"ruleId": f.code, "ruleIndex": index[f.code], "level": LEVEL[f.severity],
-                        "message": {"text": text}, "locations": [location(r, f)],
+                        "message": {"text": text},
+                        "locations": [location(artifacts[(r.object, f.location or None)])],
                         "properties": props})
     driver = {"name": "bpfstab", "rules": rules}
     version = _version()
@@ -131,5 +103,5 @@ def document(results, kernels, min_kernel=None):
                       "columnKind": "unicodeCodePoints", "properties": run_props}]}
 
 
-def render(results, kernels, min_kernel=None):
-    return json.dumps(document(results, kernels, min_kernel), indent=2) + "\n"
+def render(results, kernels, min_kernel=None, *, artifacts):
+    return json.dumps(document(results, kernels, min_kernel, artifacts=artifacts), indent=2) + "\n"

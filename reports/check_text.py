@@ -1,13 +1,16 @@
 """Text report of `check`: a program × kernel matrix, then every reason. Colour only on a TTY."""
+from analyzer.check import summary
 
 MARK = {"loads": "ok", "fails": "FAIL", "unknown": "?"}
 COLOR = {"loads": "\033[32m", "fails": "\033[31m", "unknown": "\033[33m", "warn": "\033[33m"}
 RESET = "\033[0m"
 
+from . import safe  # noqa: E402
+
 
 def _cell(result, color):
     mark = MARK[result.verdict]
-    warn = result.verdict == "loads" and any(f.severity == "warning" for f in result.findings)
+    warn = summary.state(result) == "warn"
     if warn:
         mark = "ok*"
     if color:
@@ -18,6 +21,7 @@ def _cell(result, color):
 def render(results, kernels, *, color=False, min_kernel=None):
     """`min_kernel`: rows of analyzer.check.min_kernel.min_kernels (check --min-kernel) or None; adds a
     "loads from" column."""
+    results, kernels, min_kernel = safe.check_inputs(results, kernels, min_kernel)
     lines = []
     mins = None
     if min_kernel is not None:
@@ -52,6 +56,14 @@ def render(results, kernels, *, color=False, min_kernel=None):
         lines.append(line)
     lines.append("")
     lines.append("legend: ok loads · ok* loads with warnings · FAIL fails · ? cannot tell offline")
+    for k in kernels:
+        kf = (getattr(k, "facts", None) or {}).get("borrowed")
+        if kf is not None and len(k.facts) == 1:
+            lines.append(f"kernel facts: borrowed from {kf.borrowed_from} source on {k.id} (same major.minor)")
+        if not getattr(k, "facts", None):
+            marked = sum(1 for r in results if r.kernel == k.id and any(f.code == "FACTS_MISSING" for f in r.findings))
+            lines.append(f"kernel facts: none on {k.id}: helper/kfunc access per program type unverified "
+                         f"({marked} results marked FACTS_MISSING)")
     reasons = []
     for (obj, prog, sec), row in by_prog.items():
         for k in kids:
@@ -71,9 +83,7 @@ def render(results, kernels, *, color=False, min_kernel=None):
         lines.append("")
         lines.append("reasons:")
         lines.extend(reasons)
-    counts = {"loads": 0, "fails": 0, "unknown": 0}
-    for r in results:
-        counts[r.verdict] += 1
+    counts = summary.counts(results)
     lines.append("")
     lines.append(f"{len(results)} checks: {counts['loads']} load, {counts['fails']} fail, "
                  f"{counts['unknown']} unknown")

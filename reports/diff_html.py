@@ -1,11 +1,10 @@
 """HTML report of `bpfstab diff`: one self-contained page (inline CSS, no script, no network): counts
 per kind linking to one table per kind, breaking changes marked, old and new C text side by side,
 both kernels' provenance. Everything from the input is escaped (jinja2 autoescape)."""
-from .check_html import environment
+from .environment import template
 from .diff_text import groups
 
 
 def render(doc):
-    env = environment(autoescape=True)
-    return env.get_template("diff.html.j2").render(
+    return template("diff.html.j2").render(
         doc=doc, groups=groups(doc), nbreak=sum(1 for c in doc["changes"] if c["breaking"]))

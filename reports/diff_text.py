@@ -2,6 +2,9 @@
 
 Every diff renderer takes the "bpfstab.diff/1" document (analyzer.views.diff.diff_json)."""
 
+from btf.inert import inert_doc
+
+MULTILINE = frozenset(("old", "new"))    # C text we rendered: keeps its newlines and tabs
 KINDS = ("kfunc", "prog_type", "attach_type", "map_type", "helper", "context", "struct_ops")
 KIND_TITLES = {
     "kfunc": "kfuncs", "prog_type": "program types", "attach_type": "attach types", "map_type": "map types",
@@ -38,6 +41,7 @@ def headline(doc):
 
 
 def render(doc):
+    doc = inert_doc(doc, MULTILINE)
     out = [headline(doc)]
     for kind, title, cs, nbreak in groups(doc):
         out.append("")
@@ -47,4 +51,6 @@ def render(doc):
             out.extend(f"      {sign} {text}" for sign, text in lines_of(c))
             if c["detail"]:
                 out.append(f"      {c['detail']}")
+    for gap in doc.get("not_compared") or ():
+        out.append(f"not compared: {gap}")
     return "\n".join(out) + "\n"

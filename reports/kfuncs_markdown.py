@@ -1,18 +1,12 @@
 """Markdown report of `bpfstab kfuncs`: summary first, the full table folded."""
-from .check_html import environment
-from .check_markdown import LIMIT, md, shorten
-from .kfuncs_text import count_label, facts_line, flags_label, hook_line, hooks_label
+from btf.inert import inert_doc
 
-
-def code(text):
-    """An inline code span that survives a Markdown table (pipes escaped, backticks replaced)."""
-    if text is None:
-        return ""
-    return "`" + " ".join(str(text).replace("`", "'").replace("|", "\\|").splitlines()) + "`"
+from .check_markdown import LIMIT, shorten
+from .environment import template
+from .kfuncs_text import count_label, facts_line, hook_line
 
 
 def render(doc, limit=LIMIT):
-    env = environment(autoescape=False)
-    env.filters.update(md=md, code=code, hooks=hooks_label, flags=flags_label)
-    return shorten(env.get_template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc),
+    doc = inert_doc(doc)
+    return shorten(template("kfuncs.md.j2").render(doc=doc, facts=facts_line(doc), hook=hook_line(doc),
                                                            count=count_label(doc)), limit)

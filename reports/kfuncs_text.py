@@ -3,16 +3,17 @@ program types that may call it (from the snapshot's kernel facts, "unknown" when
 
 Every kfuncs renderer takes the "bpfstab.kfuncs/1" document built by analyzer.cli.commands.kfuncs."""
 
-ALL_PROG_TYPES = "*"      # analyzer.kernel.facts.ALL_PROG_TYPES: registered for the common hook
+from btf.inert import inert_doc
+
+from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.objects.sections import short_prog_type
 
 
 def prog_type_label(name):
     """'BPF_PROG_TYPE_SCHED_CLS' -> 'sched_cls'; '*' -> 'all program types'."""
     if name == ALL_PROG_TYPES:
         return "all program types"
-    if name.startswith("BPF_PROG_TYPE_"):
-        return name[len("BPF_PROG_TYPE_"):].lower()
-    return name
+    return short_prog_type(name) if name.startswith("BPF_PROG_TYPE_") else name
 
 
 def hooks_label(row):
@@ -66,6 +67,7 @@ def count_label(doc):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     k = doc["kernel"]
     lines = [f"{k['id']} ({k['release']}, {k['arch']}): {count_label(doc)}"
              + (f", {doc['impl_skipped']} _impl entries not shown (--all)" if doc["impl_skipped"] else "")]

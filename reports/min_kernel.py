@@ -1,11 +1,14 @@
-"""`check --min-kernel` in text and JSON (bpfstab.min-kernel/1); md/html/sarif/junit carry it inside the check report."""
+"""`check --min-kernel` in text and JSON (bpfstab.min-kernel/1); md/html/sarif/junit carry it inside the check report.
+
+Both take the min-kernel rows (analyzer.check.min_kernel.min_kernels)."""
+import json
 
 
-def render(rows, fmt):
-    """The min-kernel rows (analyzer.check.min_kernel.min_kernels) as text or bpfstab.min-kernel/1 JSON."""
-    if fmt == "json":
-        import json
-        return json.dumps({"schema": "bpfstab.min-kernel/1", "programs": rows}, indent=2) + "\n"
+def render_json(rows):
+    return json.dumps({"schema": "bpfstab.min-kernel/1", "programs": rows}, indent=2) + "\n"
+
+
+def render_text(rows):
     lines = []
     for row in rows:
         mk = f"{row['min_kernel']} ({row['min_release']})" if row["min_kernel"] else "none of the given kernels"

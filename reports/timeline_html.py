@@ -2,7 +2,7 @@
 kfunc × kernel table (present, added, changed, removed; breaking in red) whose changed cells link to
 the kfunc's changes with old and new prototypes, then the kernels' provenance. Everything from the
 input is escaped (jinja2 autoescape)."""
-from .check_html import environment
+from .environment import template
 from .timeline_text import releases, span, step_counts
 
 REMOVING = ("removed", "renamed")
@@ -39,8 +39,7 @@ def rows(doc):
 
 
 def render(doc):
-    env = environment(autoescape=True)
     rs = rows(doc)
-    return env.get_template("timeline.html.j2").render(
+    return template("timeline.html.j2").render(
         doc=doc, rows=rs, rel=releases(doc), steps=step_counts(doc), span=lambda e: span(doc, e),
         changed=sum(1 for r in rs if r["entry"]["changes"]))

@@ -1,6 +1,7 @@
 """Text report of `bpfstab timeline`: per kfunc its first and last kernel and every change between.
 
 Every timeline renderer takes the "bpfstab.timeline/1" document (analyzer.views.diff.timeline)."""
+from btf.inert import inert_doc
 
 
 def releases(doc):
@@ -32,6 +33,7 @@ def step_counts(doc):
 
 
 def render(doc):
+    doc = inert_doc(doc)
     rel = releases(doc)
     out = ["kernels: " + " < ".join(k["release"] for k in doc["kernels"]), ""]
     for e in doc["kfuncs"]:
@@ -44,4 +46,6 @@ def render(doc):
                 out.append(f"      + {s['new']}")
             if s["detail"]:
                 out.append(f"      {s['detail']}")
+    for g in doc.get("not_compared") or ():
+        out.append(f"not compared: {rel.get(g['from'])} -> {rel.get(g['to'])}: {g['what']}")
     return "\n".join(out) + "\n"

@@ -212,3 +212,163 @@ def test_no_test_imports_another_test_file():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             bad += [f"{path}:{node.lineno}: {n}" for n in names if n.split(".")[-1].startswith("test_")]
     assert not bad, "\n".join(bad)
+
+
+# ------------------------------------------------------------------------------ reports/ renders, analyzer/ decides
+def _calls(path):
+    """(dotted callee, line) for every call in the file whose callee is a name or an attribute chain."""
+    tree = ast.parse(open(path).read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            parts, f = [], node.func
+            while isinstance(f, ast.Attribute):
+                parts.append(f.attr)
+                f = f.value
+            if isinstance(f, ast.Name):
+                yield ".".join([f.id] + parts[::-1]), node.lineno
+
+
+FILE_SYSTEM = {"open", "os.path.exists", "os.path.isfile", "os.path.isdir", "os.listdir", "os.scandir",
+               "os.walk", "os.stat", "glob.glob", "io.open"}
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "reports"))
+def test_reports_do_not_touch_the_file_system(mod):
+    bad = [(c, line) for c, line in _calls(MODULES[mod]) if c in FILE_SYSTEM]
+    assert not bad, f"{mod} looks at the file system: {bad} (resolve paths before rendering)"
+
+
+def test_only_the_cli_imports_reports():
+    bad = [f"{mod}:{line}: {t}" for mod, path in MODULES.items()
+           if mod.startswith("analyzer.") and not mod.startswith("analyzer.cli")
+           for t, _, line in _imports(mod, path) if t.split(".")[0] == "reports"]
+    assert not bad, "analyzer/ outside cli imports reports/:\n" + "\n".join(bad)
+
+
+def test_views_build_no_report_strings():
+    bad = []
+    for mod, path in MODULES.items():
+        if not mod.startswith("analyzer.views."):
+            continue
+        for node in ast.parse(open(path).read(), path).body:
+            if isinstance(node, ast.FunctionDef) and (
+                    node.name.startswith("render") or node.name in ("to_json", "to_dot", "to_graphml")
+                    or (node.name.endswith("_text") and not node.name.startswith("_"))):
+                bad.append(f"{path}:{node.lineno}: {node.name}")
+    assert not bad, "presentation left in analyzer/views (it belongs in reports/):\n" + "\n".join(bad)
+
+
+def test_one_template_environment():
+    """Only reports/environment.py builds a jinja2 Environment; templates come from its template()."""
+    bad = [f"{mod}:{line}" for mod, path in MODULES.items() if mod != "reports.environment"
+           for c, line in _calls(path) if c.endswith("Environment") or c.endswith("get_template")]
+    assert not bad, f"template environments outside reports/environment.py: {bad}"
+
+
+def test_commands_pick_renderers_from_the_registry():
+    """No command imports a renderer module or builds module names: they go through reports.registry."""
+    bad = []
+    for mod, path in MODULES.items():
+        if not mod.startswith("analyzer.cli.commands."):
+            continue
+        for t, name, line in _imports(mod, path):
+            if t == "reports" and name != "registry" or t.startswith("reports.") and t != "reports.registry":
+                bad.append(f"{path}:{line}: {t} {name or ''}")
+        bad += [f"{path}:{line}: {c}" for c, line in _calls(path) if c == "importlib.import_module"]
+    assert not bad, "commands reaching renderers past reports/registry.py:\n" + "\n".join(bad)
+
+
+def test_registry_entries_resolve_and_unknown_is_an_error():
+    from reports import registry
+    for (command, fmt), target in registry.RENDERERS.items():
+        assert callable(registry.renderer(command, fmt)), target
+    with pytest.raises(registry.UnknownReport):
+        registry.renderer("check", "pdf")
+    with pytest.raises(registry.UnknownReport):
+        registry.renderer("no-such-command", "text")
+    assert registry.formats("check") == ("text", "json", "md", "html", "sarif", "junit")
+
+
+def test_one_owner_of_the_display_state():
+    """The 'loads with warnings' state is decided in analyzer/check/summary.py only: no other module
+    compares a verdict to "loads" together with a warning severity."""
+    bad = []
+    for mod, path in MODULES.items():
+        if mod == "analyzer.check.summary" or not mod.startswith(("reports", "analyzer.cli")):
+            continue
+        src = open(path).read()
+        if '== "warning"' in src and ('"loads"' in src or "'loads'" in src):
+            bad.append(path)
+    assert not bad, f"display state derived outside analyzer/check/summary.py: {bad}"
+def _tree(mod):
+    return ast.parse(open(MODULES[mod]).read(), MODULES[mod])
+
+
+def _reads_message(node):
+    """Does the expression read a `.message` attribute (a Finding's prose) anywhere inside it?"""
+    return any(isinstance(n, ast.Attribute) and n.attr == "message" for n in ast.walk(node))
+
+
+REGEX_METHODS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.split(".")[0] == "analyzer"))
+def test_no_regex_on_finding_messages(mod):
+    """Decisions come from structured fields (Finding.detail, Change fields), never from parsing prose:
+    no re.* call nor compiled-pattern match/search/... takes a `.message` in analyzer/."""
+    bad = [n.lineno for n in ast.walk(_tree(mod))
+           if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+           and ((isinstance(n.func.value, ast.Name) and n.func.value.id == "re") or n.func.attr in REGEX_METHODS)
+           and any(_reads_message(a) for a in n.args)]
+    assert not bad, f"{mod} runs a regex on a message at lines {bad}"
+
+
+def _defined_names(mod):
+    return {t.id for n in ast.walk(_tree(mod)) if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)} | \
+           {n.name for n in ast.walk(_tree(mod)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+# prose parsers replaced by structured fields, and duplicate vocabularies replaced by one owner each:
+# (module, name) that must stay gone
+REMOVED = [
+    ("analyzer.views.graph", "_WEAK"),                  # Finding.detail["kfunc"]
+    ("analyzer.views.impact", "_LOST_HOOKS"),           # Change.lost_types / Change.loses
+]
+
+
+@pytest.mark.parametrize("mod,name", REMOVED)
+def test_removed_duplicates_stay_gone(mod, name):
+    assert name not in _defined_names(mod)
+REMOVED += [
+    ("analyzer.check.rules.progtype", "_split_refused"),  # probe refusal records (analyzer.kernel.facts)
+]
+
+
+def test_rules_read_no_probe_prose():
+    """Only analyzer.kernel.facts knows the probe's legacy English: the rules read refusal records."""
+    for mod in (m for m in MODULES if m.startswith("analyzer.check")):
+        src = open(MODULES[mod]).read()
+        assert "variants_refused" not in src and ".warnings" not in src, mod
+
+
+def test_short_prog_type_name_defined_once():
+    """'BPF_PROG_TYPE_SCHED_CLS' <-> 'sched_cls' is analyzer.objects.sections short_prog_type/full_prog_type;
+    no other module cuts or glues the prefix itself."""
+    for mod in MODULES:
+        if mod == "analyzer.objects.sections":
+            continue
+        src = open(MODULES[mod]).read()
+        assert '"BPF_PROG_TYPE_"):].lower()' not in src and 'removeprefix("bpf_prog_type_")' not in src, mod
+        assert '"BPF_PROG_TYPE_" + ' not in src, mod
+
+
+REMOVED += [("analyzer.kernel.probe", "_short")]
+REMOVED += [("analyzer.views.diff", "_NOT_OWN")]     # analyzer.kernel.facts HELPERS_NOT_OWN / KFUNC_HOOK_NOT_OWN
+
+
+def test_not_own_hook_sets_defined_once():
+    for mod in MODULES:
+        if mod != "analyzer.kernel.facts":
+            names = _defined_names(mod)
+            assert not names & {"HELPERS_NOT_OWN", "KFUNC_HOOK_NOT_OWN", "_NOT_OWN"}, mod

@@ -15,9 +15,13 @@ from analyzer.check.findings import ERROR, Finding, verdict_of
 from analyzer.check.reach import NONZERO, MapPtr, reachable
 from analyzer.check.rules import calls as call_rules
 from analyzer.check.rules import core as core_rules
+from analyzer.check.rules import attach_policy as attach_policy_rules
+from analyzer.check.rules import btf_args as btf_arg_rules
+from analyzer.check.rules import context as context_rules
 from analyzer.check.rules import externs as extern_rules
 from analyzer.check.rules import isa as isa_rules
 from analyzer.check.rules import maps as map_rules
+from analyzer.check.rules import openable as open_rules
 from analyzer.check.rules import progtype as progtype_rules
 from analyzer.objects.sections import short_attach_type, short_prog_type
 
@@ -52,6 +56,15 @@ class KernelState:
         self.helper_names = {v: n for n, v in kernel.helpers.items() if n.startswith("BPF_FUNC_")}
         # kernel-source / probe facts (analyzer/facts.py): None when the snapshot has none
         self.facts = kernel.merged_facts if getattr(kernel, "facts", None) else None
+        self._refs = None
+
+    @property
+    def reference_facts(self):
+        """Facts of the nearest bundled kernels, when this one has none (analyzer.kernel.facts_reference)."""
+        if self._refs is None:
+            from ..kernel.facts_reference import reference_facts
+            self._refs = reference_facts(self.kernel) if self.facts is None else []
+        return self._refs
 
 
 def check_objects(objects, kernels, *, progress=None):
@@ -67,6 +80,11 @@ def check_objects(objects, kernels, *, progress=None):
 
 def check_object(obj, state):
     kernel = state.kernel
+    # libbpf refuses the object while opening it: nothing else is evaluated (rules/openable.py)
+    refused = open_rules.check(obj)
+    if refused:
+        return [Result(obj.name, prog.name, prog.section, prog.info.prog_type, prog.info.attach_type,
+                       kernel.id, verdict_of(refused), list(refused)) for prog in obj.programs]
     obj_findings = []
     if obj.btf is None:
         obj_findings.append(Finding("NO_BTF", f"object {obj.name} carries no BTF"))
@@ -125,10 +143,18 @@ def check_program(obj, prog, state, ext, pruned=None):
     findings, go_on = program_prologue(prog, kernel)
     if not go_on:
         return findings
+    findings += attach_policy_rules.check(obj, prog.info, kernel)
     findings += isa_rules.check(prog, kernel)
 
     linked = prog.linked
     insns = [li.insn if li is not None else None for li in linked]
+    bad = next((li for li in linked if li is not None and (li.insn.dst > 10 or li.insn.src > 10)), None)
+    if bad is not None:
+        # the verifier stops at it ("R12 is invalid"); nothing after it can be judged
+        reg = bad.insn.dst if bad.insn.dst > 10 else bad.insn.src
+        findings.append(Finding("ISA_UNSUPPORTED", f"instruction {bad.pos} uses register r{reg}: BPF has "
+                                f"only r0-r10, no kernel's verifier accepts it", location=call_rules.location(linked, bad.pos)))
+        return findings
     overrides, poison_core, core_findings = core_rules.relocate_program(obj, prog, state, pruned)
     findings += core_findings
     call_targets = {li.pos: li.call_target for li in linked
@@ -153,6 +179,8 @@ def check_program(obj, prog, state, ext, pruned=None):
     for pos, (desc, reason) in poison_core.items():
         findings.append(core_rules.poison_finding(desc, reason, kernel, call_rules.location(linked, pos),
                                                   pos in reach))
+    findings += context_rules.check(prog, kernel, reach)
+    findings += btf_arg_rules.check(prog, kernel, reach)
     findings += call_rules.check(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 
@@ -179,14 +207,4 @@ def _const_reader(obj, ext):
     return read
 
 
-def summarize(results):
-    """Counts per verdict for the text report and exit codes."""
-    out = {"loads": 0, "fails": 0, "unknown": 0, "warnings": 0}
-    for r in results:
-        out[r.verdict] += 1
-        if r.verdict == "loads" and any(f.severity == "warning" for f in r.findings):
-            out["warnings"] += 1
-    return out
-
-
-__all__ = ["Result", "KernelState", "check_objects", "check_object", "summarize", "ERROR"]
+__all__ = ["Result", "KernelState", "check_objects", "check_object", "ERROR"]

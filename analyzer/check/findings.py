@@ -33,9 +33,27 @@ CODES = {
     "ATTACH_TARGET_MISSING": (ERROR, "fails to load",
                               "The BTF attach target (fentry/fexit/fmod_ret/tp_btf/lsm/iter) is not in the "
                               "kernel's BTF: libbpf fails with ESRCH before loading."),
+    "LSM_HOOK_NOT_SLEEPABLE": (ERROR, "fails to load",
+                               "A sleepable LSM program (lsm.s/) attaches to a hook outside the kernel's "
+                               "sleepable_lsm_hooks set (5.10 allows only bprm_committed_creds): the verifier says "
+                               "'bpf_lsm_X is not sleepable'."),
+    "FMOD_RET_NOT_MODIFIABLE": (ERROR, "fails to load",
+                                "fmod_ret may modify only error-injectable functions, security_* functions and "
+                                "fmod_ret sets; on a kernel without CONFIG_FUNCTION_ERROR_INJECTION the verifier "
+                                "says 'X() is not modifiable' for anything else."),
+    "TRACING_NOT_SLEEPABLE": (ERROR, "fails to load",
+                              "A sleepable fentry/fexit/fmod_ret program needs an error-injectable target (or, in "
+                              "newer kernels, a syscall entry or KF_SLEEPABLE fmod_ret set entry): 'X is not "
+                              "sleepable'."),
+    "LSM_HOOK_DISABLED": (ERROR, "fails to load",
+                          "The LSM hook is in the kernel's bpf_lsm_disabled_hooks set (6.8+): 'attach_btf_id ... "
+                          "points to disabled hook'."),
+    "LSM_NOT_GPL": (ERROR, "fails to load",
+                    "LSM programs need a GPL-compatible license (bpf_lsm_verify_prog): 'LSM programs must have "
+                    "a GPL compatible license'."),
     "KPROBE_TARGET_MISSING": (WARNING, "loads but cannot attach",
-                              "The kprobe target function is not in the kernel's BTF function list; the program "
-                              "loads but attaching may fail (BTF lists only functions pahole kept)."),
+                              "The kprobe target function is not in the kernel's symbol table (or, without "
+                              "one, not in its BTF function list); the program loads but attaching fails."),
     "STRUCT_OPS_MISSING": (ERROR, "fails to load",
                            "libbpf needs the kernel struct_ops type (struct bpf_struct_ops_<name>) to create the "
                            "struct_ops map."),
@@ -50,6 +68,13 @@ CODES = {
                            "The helper exists on this kernel, but the program type's get_func_proto does not "
                            "offer it (known from the kernel source or a probe): the verifier says 'program of "
                            "this type cannot use helper X#N' (before 6.10: 'unknown func X#N')."),
+    "HELPER_GPL_ONLY": (ERROR, "fails to load",
+                        "The helper's bpf_func_proto has gpl_only set and the program's license is not "
+                        "GPL-compatible: the verifier says 'cannot call GPL-restricted function from non-GPL "
+                        "compatible program' (check_helper_call)."),
+    "PREEMPT_RT_TIMER": (ERROR, "fails to load",
+                         "The kernel is built with CONFIG_PREEMPT_RT and the program calls a bpf_timer helper: "
+                         "the verifier says 'bpf_timer cannot be used for PREEMPT_RT.' (EOPNOTSUPP)."),
     # kfuncs and ksyms
     "KFUNC_MISSING": (ERROR, "fails to load",
                       "A strong (non-weak) kfunc extern is not in the kernel's or modules' BTF: libbpf fails the "
@@ -93,7 +118,27 @@ CODES = {
                               "when the extern is weak."),
     "KSYM_UNVERIFIABLE": (UNKNOWN, "cannot be judged",
                           "A strong typeless __ksym is resolved through /proc/kallsyms at load; the snapshot "
-                          "has no symbol table to check it against."),
+                          "has no symbol table to check it against (import with the kernel's System.map), or "
+                          "it is a data symbol and the snapshot lacks the config (CONFIG_KALLSYMS_ALL)."),
+    "KSYM_UNRESOLVED": (ERROR, "fails to load",
+                        "A strong typeless __ksym is not in kallsyms (absent from the symbol table, or a data "
+                        "symbol on a kernel without CONFIG_KALLSYMS_ALL): libbpf says \"extern 'X' (strong): "
+                        "not resolved\" (-ESRCH)."),
+    "KSYM_AMBIGUOUS": (ERROR, "fails to load",
+                       "kallsyms lists the typeless __ksym's name at several addresses: libbpf fails with "
+                       "\"extern (ksym) 'X': resolution is ambiguous\" (-EINVAL), weak or not."),
+    "ATTACH_ADDRESS_MISSING": (ERROR, "fails to load",
+                               "The fentry/fexit/fmod_ret/LSM target is in BTF but has no kallsyms address "
+                               "(inlined everywhere or not a real symbol): the kernel's bpf_check_attach_target "
+                               "says 'The address of function X cannot be found' (-ENOENT)."),
+    "FACTS_MISSING": (INFO, "unverified",
+                      "The kernel snapshot has no kernel facts (kernel source or probe), so which helpers and "
+                      "kfuncs this program type may call is not checked: the verdict holds only for what BTF "
+                      "shows. Add facts with `bpfstab kernel facts` or `kernel import --source`."),
+    "FACTS_MISSING_RISK": (UNKNOWN, "cannot be judged",
+                           "The kernel snapshot has no kernel facts, and on another kernel whose facts are known "
+                           "this helper or kfunc is not offered to this program type: whether it is offered here "
+                           "cannot be told."),
     "EXTERN_UNSUPPORTED": (ERROR, "fails to load",
                            "An extern is in a section libbpf does not support (only .ksyms and .kconfig)."),
     # CO-RE
@@ -106,6 +151,17 @@ CODES = {
     "CORE_RELO_GUARDED": (INFO, "loads with a feature off",
                           "A CO-RE relocation does not resolve on this kernel, but the instruction is only on a "
                           "path the verifier prunes (an existence guard is false): the program loads."),
+    # program context
+    "CTX_ACCESS_INVALID": (ERROR, "fails to load",
+                           "A load or store through the context pointer is past the end of this kernel's UAPI "
+                           "context struct (a field added in a later kernel) or misaligned: the program type's "
+                           "is_valid_access refuses it and the verifier says 'invalid bpf_context access "
+                           "off=N size=M'."),
+    "BTF_ARG_ACCESS_INVALID": (ERROR, "fails to load",
+                               "A tracing/LSM program reads a context slot its attach target's BTF prototype on "
+                               "this kernel does not describe: an argument past the target's argument count, a "
+                               "void return value, a type the verifier cannot describe, a narrow pointer read, or "
+                               "a write (btf_ctx_access / tracing_prog_is_valid_access)."),
     # maps
     "MAP_TYPE_MISSING": (ERROR, "fails to load",
                          "The map type is not known to the kernel: map creation fails, and libbpf creates every "
@@ -113,6 +169,10 @@ CODES = {
     "MAP_MAX_ENTRIES_UNSET": (INFO, "needs the loader",
                               "max_entries is 0: the loader must set it before load (libbpf refuses 0 for most "
                               "map types)."),
+    "MAP_INNER_UNSET": (UNKNOWN, "needs the loader",
+                        "A map-in-map without an inner map definition: its loader must set the inner map "
+                        "(bpf_map__set_inner_map_fd) before load, else map creation fails (the kernel needs "
+                        "inner_map_fd). A run-time input: neither loads nor fails offline."),
     "LEGACY_MAPS": (ERROR, "fails to load",
                     "The object uses the legacy SEC(\"maps\") map definitions, which libbpf ≥ 1.0 refuses."),
     # ISA
@@ -127,6 +187,11 @@ CODES = {
     "KCONFIG_WEAK_DEFAULT": (INFO, "loads with a default",
                              "A weak __kconfig extern has no value in the config and defaults to zero."),
     # object level
+    "OBJECT_OPEN_FAILED": (ERROR, "fails to open",
+                           "libbpf refuses a relocation while it opens the object (bpf_program__record_reloc: "
+                           "e.g. 'bad map relo against X in section maps/X' for legacy map definitions outside "
+                           "SEC(\".maps\")): bpf_object__open fails with -LIBBPF_ERRNO__RELOC on every kernel, "
+                           "before any program is loaded."),
     "NO_BTF": (WARNING, "may not load",
                "The object has no BTF: CO-RE, kfuncs and BTF-defined maps are impossible; older style programs "
                "still load."),

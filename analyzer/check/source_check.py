@@ -25,6 +25,7 @@ from analyzer.check.rules import core as core_rules
 from analyzer.check.rules import externs as extern_rules
 from analyzer.check.rules import isa as isa_rules
 from analyzer.check.rules import maps as map_rules
+from analyzer.check.rules import attach_policy as attach_policy_rules
 from analyzer.check.rules import progtype as progtype_rules
 
 
@@ -125,6 +126,7 @@ def _check_program(model, sp, state, ext, atoms):
     findings, go_on = engine.program_prologue(sp, kernel, where)
     if not go_on:
         return findings
+    findings += locate(attach_policy_rules.check(model, sp.info, kernel), where)
     findings += _core_findings(model, sp, state, atoms)
 
     # the engine's call checks, on the source's call sites

@@ -11,7 +11,9 @@ import importlib.metadata
 import os
 import sys
 
+from btf import limits
 from btf.errors import InputError
+from btf.inert import inert
 
 COMMAND_MODULES = (
     "analyzer.cli.commands.kernel",    # kernel import/show/list/probe
@@ -48,6 +50,9 @@ def version():
 def build_parser():
     parser = _Parser(prog="bpfstab", description="Will this prebuilt eBPF program load on that kernel?")
     parser.add_argument("--version", action="version", version=f"bpfstab {version()}")
+    parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                        help="raise or lower one resource limit for this run (e.g. MAX_DECOMPRESSED=2G; "
+                             "SECURITY.md lists them; BPFSTAB_<NAME> in the environment does the same)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:      # a module that does not import is a broken install: let it raise
@@ -62,6 +67,11 @@ def main(argv=None):
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        for spec in args.limit:
+            try:
+                limits.set_override(spec)
+            except ValueError as e:
+                raise UsageError(f"--limit: {e}") from None
         return args.func(args) or 0
     except UsageError as e:
         print(f"bpfstab: error: {e.problem}", file=sys.stderr)
@@ -81,8 +91,16 @@ def main(argv=None):
     except (OSError, ValueError, MemoryError, RecursionError) as e:
         if os.environ.get("BPFSTAB_DEBUG"):
             raise
-        print(f"bpfstab: error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"bpfstab: error: {type(e).__name__}: {inert(e)}", file=sys.stderr)
         return 2
+    except Exception as e:      # a bug: still one line and exit 2 in a CI log, the traceback on request
+        if os.environ.get("BPFSTAB_DEBUG"):
+            raise
+        print(f"bpfstab: internal error: {type(e).__name__}: {inert(e)} (BPFSTAB_DEBUG=1 shows the traceback; "
+              f"please report it)", file=sys.stderr)
+        return 2
+    finally:
+        limits.clear_overrides()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 import sys
 import time
 
+from btf.inert import inert
+
 
 class Progress:
     def __init__(self, total, label="", *, quiet=False, stream=None):
@@ -29,7 +31,7 @@ class Progress:
         width = 30
         frac = self.done / self.total if self.total else 0
         bar = "#" * int(frac * width)
-        note = note[:40]
+        note = inert(note)[:40]
         self.stream.write(f"\r{self.label} [{bar:<{width}}] {self.done}/{self.total} {note:<40}")
         self.stream.flush()
 

@@ -27,10 +27,11 @@ import re
 import struct
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from analyzer.kernel.facts import KernelFacts
+from analyzer.kernel.facts import KernelFacts, refusal
+from analyzer.objects.sections import short_prog_type
 
 # ------------------------------------------------------------------------------ instructions
 BPF_ALU64_MOV_K = 0xB7          # BPF_ALU64 | BPF_MOV | BPF_K
@@ -292,7 +293,7 @@ class Variant:
 
     @property
     def label(self) -> str:
-        s = self.prog_type[len("BPF_PROG_TYPE_"):].lower()
+        s = short_prog_type(self.prog_type)
         if self.attach_type:
             s += "/" + self.attach_type[len("BPF_"):].lower()
         if self.target:
@@ -432,10 +433,6 @@ class ProbeStats:
     variants: dict = field(default_factory=dict)    # prog type -> labels of the variants that loaded
 
 
-def _short(pt):
-    return pt[len("BPF_PROG_TYPE_"):].lower()
-
-
 def _last_line(log):
     lines = [l for l in log.strip().splitlines() if l and not l.startswith("processed ")]
     return lines[-1] if lines else ""
@@ -456,6 +453,7 @@ class Prober:
         # prog type -> variants the kernel refused for another reason than not knowing them (EPERM for
         # trampolines on a kernel that cannot make them): their facts cover the variants that load here
         self.refused = {}
+        self.refusals = []          # analyzer.kernel.facts refusal records: the structured form of the above
 
     def _tick(self, note=""):
         if self.progress is not None:
@@ -475,7 +473,7 @@ class Prober:
                         loaded.append(v)
                         break
                     fails.append((v, r))
-            self._tick(_short(pt))
+            self._tick(short_prog_type(pt))
             if loaded:
                 ok_types.append(pt)
                 self.loaded[pt] = loaded
@@ -489,15 +487,17 @@ class Prober:
                         odd.setdefault((v.attach_type, v.sleepable), (v, r))
                 if odd:
                     self.refused[pt] = [f"{v.label}: {r.error}" for v, r in odd.values()]
+                    self.refusals += [refusal(pt, replace(v, target=None).label, r.error) for v, r in odd.values()]
                     self.warnings.append(
-                        f"{_short(pt)}: variants that do not load here ({'; '.join(self.refused[pt])}); "
+                        f"{short_prog_type(pt)}: variants that do not load here ({'; '.join(self.refused[pt])}); "
                         "its helpers and kfuncs are those of the variants that do (a program needing the "
                         "others fails here anyway)")
             elif fails:
                 v, r = fails[0]
                 why = _last_line(r.log) or os.strerror(r.errno)
                 if not (r.errno == errno_mod.EINVAL and not r.log.strip()):
-                    self.warnings.append(f"{_short(pt)}: no program of this type loads "
+                    self.refusals.append(refusal(pt, None, r.error))
+                    self.warnings.append(f"{short_prog_type(pt)}: no program of this type loads "
                                          f"({len(fails)} variants; {v.label}: {r.error}: {why})")
         ext = self._probe_ext()
         if ext:
@@ -549,6 +549,7 @@ class Prober:
             self.bpf.close(btf_fd)
         self._tick("ext")
         if not r.ok:
+            self.refusals.append(refusal("BPF_PROG_TYPE_EXT", None, r.error))
             self.warnings.append(f"ext: freplace of an XDP program does not load ({r.error}: "
                                  f"{_last_line(r.log)})")
             return False
@@ -670,10 +671,10 @@ class Prober:
                 kw = v.load_kw(self.kver)
                 for name, hid in helpers.items():
                     if name in offered:
-                        self._tick(_short(pt))
+                        self._tick(short_prog_type(pt))
                         continue
                     r = self.bpf.prog_load(ptv, prog_call_helper(hid), **kw)
-                    self._tick(_short(pt))
+                    self._tick(short_prog_type(pt))
                     if not r.ok and not r.log.strip():
                         # no verifier verdict (ENOMEM, a signal): no refusal seen either; keep the set
                         # an upper bound
@@ -717,10 +718,10 @@ class Prober:
                 kw = v.load_kw(self.kver)
                 for k in kfuncs:
                     if pt in allowed[k.name]:
-                        self._tick(_short(pt))
+                        self._tick(short_prog_type(pt))
                         continue
                     r = self.bpf.prog_load(ptv, prog_call_kfunc(k.btf_id), **kw)
-                    self._tick(_short(pt))
+                    self._tick(short_prog_type(pt))
                     verdict = classify_kfunc_log(r.log) if (r.ok or r.log.strip()) else KFUNC_UNUSABLE
                     if verdict == KFUNC_ALLOWED:
                         allowed[k.name].add(pt)
@@ -739,13 +740,13 @@ class Prober:
                     allowed[name].add(pt)
                     silent_total += 1
             else:
-                unusable.append(_short(pt))
+                unusable.append(short_prog_type(pt))
         if silent_total:
             self.warnings.append(f"kfuncs: {silent_total} kfunc/prog type pairs got no verifier verdict "
                                  "(counted as allowed: no refusal was seen)")
         if unusable:
             self.warnings.append(f"kfuncs: calls not possible or not conclusive for {', '.join(unusable)}")
-        unprobed = [_short(pt) for pt in self.snap.prog_types
+        unprobed = [short_prog_type(pt) for pt in self.snap.prog_types
                     if pt not in probed_types and pt != "BPF_PROG_TYPE_UNSPEC"]
         if unprobed:
             self.warnings.append("kfuncs: the lists say nothing about " + ", ".join(unprobed)
@@ -817,10 +818,11 @@ def probe_running(snap, *, only=CATEGORIES, progress=None, bpf: Optional[Bpf] = 
         prog_types = None
     pr.stats.seconds["total"] = time.monotonic() - t0
     pr.stats.loads = bpf.calls
-    pr.methods["variants"] = {_short(pt): labels for pt, labels in pr.stats.variants.items()}
+    pr.methods["variants"] = {short_prog_type(pt): labels for pt, labels in pr.stats.variants.items()}
     if pr.refused:
-        pr.methods["variants_refused"] = {_short(pt): labels for pt, labels in pr.refused.items()}
+        pr.methods["variants_refused"] = {short_prog_type(pt): labels for pt, labels in pr.refused.items()}
     facts = KernelFacts(origin="probe", detail=f"probe of {release} (running)", version=release,
                         kfunc_prog_types=kfuncs, helper_prog_types=helpers, prog_types=prog_types,
-                        map_types=map_types, methods=pr.methods, warnings=pr.warnings)
+                        map_types=map_types, methods=pr.methods, warnings=pr.warnings,
+                        refusals=pr.refusals)
     return facts, pr.stats

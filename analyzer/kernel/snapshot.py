@@ -16,6 +16,7 @@ version ("6.1"), "running", or any file `btf.containers.open_kernel` accepts (im
 and cached under $BPFSTAB_CACHE or ~/.cache/bpfstab/kernels).
 """
 import hashlib
+import io
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from typing import Optional
 
 from btf import btf_ids, render
 from btf import kinds as K
+from btf import limits
 from btf.errors import InputError
 from btf.reader import Btf
 
@@ -39,7 +41,7 @@ SUFFIX = ".bpfk"
 BUNDLED_PLACES = (Path(__file__).resolve().parent / "bundled",
                   Path(__file__).resolve().parents[2] / "corpus" / "kernels")
 RUNNING_BTF = "/sys/kernel/btf/vmlinux"
-MAX_MEMBER = 512 << 20            # refuse snapshot members that would inflate past this
+# snapshot members are capped by the MAX_DECOMPRESSED limit (btf/limits.py) while they inflate
 
 # ------------------------------------------------------------------------------ config subset
 # Options kept from the kernel .config: everything BPF-related plus what `__kconfig` externs in
@@ -213,7 +215,7 @@ class KernelSnapshot:
 
     def __init__(self, *, id, release, arch, source, config, kfuncs, btf_bytes=None, btf_loader=None,
                  module_names=(), module_loader=None, function_symbols=None, path=None, notes=(),
-                 version_banner=None, facts=()):
+                 version_banner=None, facts=(), symbols=None, symbols_meta=None, symbols_loader=None):
         self.id = id
         self.name = None                  # the name given at import (--name), if any
         self.release = release or "unknown"
@@ -233,6 +235,30 @@ class KernelSnapshot:
         self._modules = None
         self._derived = {}
         self.facts = {f.origin: f for f in facts}   # origin -> analyzer.kernel.facts.KernelFacts
+        self._symbols = symbols                     # analyzer.kernel.symbols.KernelSymbols, loaded lazily
+        self._symbols_meta = symbols_meta if symbols is None else symbols.meta()
+        self._symbols_loader = symbols_loader
+        self.import_report = []
+
+    @property
+    def symbols(self):
+        """analyzer.kernel.symbols.KernelSymbols (what kallsyms would list), or None when the snapshot
+        has no symbol table. Older snapshots' function_symbols become a function-only table."""
+        if self._symbols is None:
+            if self._symbols_loader is not None:
+                self._symbols = self._symbols_loader()
+                self._symbols_loader = None
+            elif self.function_symbols is not None:
+                from analyzer.kernel.symbols import from_function_list
+                self._symbols = from_function_list(self.function_symbols, "the vmlinux symbol table")
+        return self._symbols
+
+    @property
+    def symbols_meta(self):
+        """The meta.json `symbols` record ({member, source, functions, data, filtered}) or None."""
+        if self._symbols_meta is None and self._symbols is not None and self.function_symbols is None:
+            self._symbols_meta = self._symbols.meta()
+        return self._symbols_meta
 
     def set_facts(self, kf):
         """Attach (or replace) the facts of one origin ("source" or "probe")."""
@@ -458,6 +484,8 @@ class KernelSnapshot:
             "lsm_hooks": len(self.lsm_hooks),
             "iterators": len(self.iterators),
             "function_symbols": len(self.function_symbols) if self.function_symbols is not None else None,
+            "symbols": (None if self.symbols_meta is None else
+                        {"functions": self.symbols_meta.get("functions"), "data": self.symbols_meta.get("data")}),
             "modules": len(self.module_names),
         }
 
@@ -482,6 +510,7 @@ class KernelSnapshot:
             "lsm_hooks": sorted(self.lsm_hooks),
             "iterators": sorted(self.iterators),
             "modules": self.module_names,
+            "symbols": self.symbols_meta,
             "facts": [f.to_json() for f in self.facts.values()],
             "notes": self.notes,
         }
@@ -497,6 +526,8 @@ class KernelSnapshot:
             "config": self.config,
             "kfuncs": [k.to_json() for k in self.kfuncs.values()],
             "function_symbols": self.function_symbols,
+            "symbols": self.symbols_meta,
+            "import": self.import_report,
             "modules": self.module_names,
             "facts": [f.to_json() for _, f in sorted(self.facts.items())],
             "notes": self.notes,
@@ -519,28 +550,35 @@ def _progress_adapter(progress):
     return cb
 
 
-def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, progress=None) -> KernelSnapshot:
-    """Build a snapshot from "running" or any file btf.containers.open_kernel accepts."""
+def import_kernel(src, *, config_path=None, name=None, with_modules=False, progress=None,
+                  system_map=None) -> KernelSnapshot:
+    """Build a snapshot from "running", any file btf.containers.open_kernel accepts, or one kernel's
+    Debian packages (a list of paths; analyzer.kernel.debian). `snap.import_report` lists what was
+    found and what was not: [(item, found, text)] for image, config, System.map, modules."""
     from btf import containers
-    src = str(src)
+    from analyzer.kernel import sources as kernel_import
+    srcs = [str(s) for s in src] if isinstance(src, (list, tuple)) else [str(src)]
+    src = srcs[0]
     cb = _progress_adapter(progress)
-    if src == "running":
-        arts = containers.read_running_kernel(with_modules=with_modules)
-        if config_path is not None:
-            arts.config = containers.read_config(config_path)
-    else:
-        arts = containers.open_kernel(src, config_path=config_path, with_modules=with_modules, progress=cb)
+    arts, report = kernel_import.open_any(srcs, config_path=config_path, system_map=system_map,
+                                          with_modules=with_modules, progress=cb)
     where = "running" if src == "running" else src
     if progress is not None and hasattr(progress, "advance"):
         progress.advance(0, "parsing BTF")
     btf = Btf(arts.btf, path=f"{where}: BTF")
     btf.validate()
+    loop = btf.loop_at()
+    if loop is not None:
+        raise InputError(btf.path, f"type loop at [{loop}] (the kernel's BTF verifier refuses such BTF)")
     kfuncs, notes = collect_kfuncs(btf, arts.btf_ids)
     mod_btfs = {}
     for mname, data in sorted((arts.modules or {}).items()):
         try:
             mb = Btf(data, base=btf, path=f"{where}: module {mname}")
             mb.validate()
+            loop = mb.loop_at()
+            if loop is not None:
+                raise InputError(mb.path, f"type loop at [{loop}]")
         except InputError as e:
             notes.append(f"module {mname} skipped: {e.problem}")
             continue
@@ -556,9 +594,11 @@ def import_kernel(src: str, *, config_path=None, name=None, with_modules=False, 
         id=name or arts.release or Path(src).name, release=arts.release, arch=arts.arch,
         source=arts.origin, config=bpf_config_subset(arts.config), kfuncs=kfuncs, btf_bytes=arts.btf,
         module_names=mod_btfs.keys(), module_loader=mod_btfs.__getitem__,
-        function_symbols=arts.function_symbols, notes=notes, version_banner=arts.version_banner)
+        function_symbols=arts.function_symbols, notes=notes, version_banner=arts.version_banner,
+        symbols=getattr(arts, "symbols", None))
     snap._btf = btf
     snap.name = name
+    snap.import_report = [{"item": i, "found": bool(f), "text": t} for i, f, t in report]
     # The whole config text, kept only in memory: source analysis (kernel import --source) needs every
     # CONFIG_ option for #ifdef blocks; the saved snapshot keeps the BPF-relevant subset.
     snap.full_config_text = arts.config if isinstance(arts.config, str) else None
@@ -580,6 +620,9 @@ def save_snapshot(snap: KernelSnapshot, path):
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_LZMA) as z:
             z.writestr("meta.json", json.dumps(meta, separators=(",", ":")))
             z.writestr("vmlinux.btf", snap.btf_bytes)
+            if snap.symbols_meta is not None:
+                from analyzer.kernel.symbols import MEMBER
+                z.writestr(MEMBER, snap.symbols.to_bytes())
             for name in snap.module_names:
                 z.writestr(f"modules/{name}.btf", snap._module_loader(name))
         umask = os.umask(0)
@@ -602,10 +645,22 @@ def _read_member(z, path, name):
         info = z.getinfo(name)
     except KeyError:
         raise InputError(path, f"not a bpfstab kernel snapshot (no {name})") from None
-    if info.file_size > MAX_MEMBER:
-        raise InputError(path, f"snapshot member {name} is implausibly large ({info.file_size} bytes)")
+    cap = limits.get("MAX_DECOMPRESSED")
+    if info.file_size > cap:
+        raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name} ({info.file_size} bytes declared)")
     try:
-        return z.read(info)
+        # small reads: each call inflates at most a few MiB, so a member lying about its size is
+        # caught by the cap (and by zipfile's size/CRC check), never inflated whole first
+        out = io.BytesIO()
+        with z.open(info) as fp:
+            while True:
+                chunk = fp.read(1 << 12)
+                if not chunk:
+                    break
+                out.write(chunk)
+                if out.tell() > cap:
+                    raise limits.breach(path, "MAX_DECOMPRESSED", f"snapshot member {name}")
+        return out.getvalue()
     except (zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError, ValueError, NotImplementedError) as e:
         raise InputError(path, f"corrupt snapshot member {name}: {e}") from None
     except OSError as e:
@@ -630,6 +685,8 @@ def _read_meta(path):
         raw = _read_member(z, path, "meta.json")
     try:
         meta = json.loads(raw)
+    except RecursionError:
+        raise limits.breach(path, "MAX_JSON_DEPTH", "nesting of meta.json") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(path, f"corrupt snapshot meta.json: {e}") from None
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
@@ -638,7 +695,8 @@ def _read_meta(path):
     for key, typ in (("kfuncs", list), ("config", dict), ("modules", list)):
         if not isinstance(meta.get(key), typ):
             raise InputError(path, f"corrupt snapshot meta.json: '{key}' is missing or not a {typ.__name__}")
-    return meta
+    from .snapshot_schema import validate_meta
+    return validate_meta(path, meta)
 
 
 def load_snapshot(path) -> KernelSnapshot:
@@ -671,18 +729,47 @@ def load_snapshot(path) -> KernelSnapshot:
             return {n: _read_member(z, path, f"modules/{n}.btf") for n in names}
     module_loader.many = many
 
+    sym_meta = meta.get("symbols")
+    symbols_loader = None
+    if sym_meta is not None:
+        from analyzer.kernel import symbols as kernel_symbols
+        if not isinstance(sym_meta, dict) or sym_meta.get("member") != kernel_symbols.MEMBER:
+            raise InputError(path, "corrupt snapshot meta.json: bad 'symbols' record")
+
+        def symbols_loader():
+            with _open_zip(path) as z:
+                raw = _read_member(z, path, kernel_symbols.MEMBER)
+            return kernel_symbols.KernelSymbols.from_bytes(raw, f"{path}: {kernel_symbols.MEMBER}",
+                                                           source=str(sym_meta.get("source") or ""))
+
     snap = KernelSnapshot(
         id=meta.get("name") or _stem(path), release=meta.get("release"), arch=meta.get("arch"),
         source=meta.get("source") or str(path), config=meta["config"], kfuncs=kfuncs,
         btf_loader=btf_loader, module_names=meta["modules"], module_loader=module_loader,
         function_symbols=meta.get("function_symbols"), path=path, notes=meta.get("notes") or (),
-        version_banner=meta.get("version_banner"), facts=facts)
+        version_banner=meta.get("version_banner"), facts=facts, symbols_meta=sym_meta,
+        symbols_loader=symbols_loader)
     snap.name = meta.get("name")
+    rep = meta.get("import") or []
+    if not isinstance(rep, list) or not all(isinstance(r, dict) and isinstance(r.get("item"), str)
+                                            and isinstance(r.get("text"), str) for r in rep):
+        raise InputError(path, "corrupt snapshot meta.json: bad 'import' record")
+    snap.import_report = [{"item": r["item"], "found": bool(r.get("found")), "text": r["text"]} for r in rep]
     # Make sure the BTF member is present and intact now, so a broken file fails at load, not later.
     with _open_zip(path) as z:
         if "vmlinux.btf" not in z.namelist():
             raise InputError(path, "not a bpfstab kernel snapshot (no vmlinux.btf)")
     return snap
+
+
+def read_meta(path) -> dict:
+    """A snapshot's meta.json, checked (every problem an InputError naming the file)."""
+    return _read_meta(path)
+
+
+def snapshot_stem(path) -> str:
+    """A snapshot's name from its file (the stem, less a cache key)."""
+    return _stem(path)
 
 
 def snapshot_summary(path) -> dict:
@@ -782,8 +869,10 @@ def _cached(src):
     return fresh, stale
 
 
-def import_to_cache(src: str, *, config_path=None, name=None, with_modules=False, progress=None):
-    snap = import_kernel(src, config_path=config_path, name=name, with_modules=with_modules, progress=progress)
+def import_to_cache(src, *, config_path=None, name=None, with_modules=False, progress=None, system_map=None):
+    snap = import_kernel(src, config_path=config_path, name=name, with_modules=with_modules, progress=progress,
+                         system_map=system_map)
+    src = str(src[0]) if isinstance(src, (list, tuple)) else str(src)
     _, stale = _cached(src)
     out = cache_path_for(src, snap.release)
     save_snapshot(snap, out)

@@ -348,6 +348,9 @@ class ObjectModel:
         self.externs = []
         self.legacy_maps = False
         self.warnings = []
+        # relocations bpf_object__open refuses (libbpf bpf_program__record_reloc -> -LIBBPF_ERRNO__RELOC),
+        # in libbpf's order: {"reason", "program", "symbol", "section", "message"}; the first one fails the open
+        self.open_errors = []
         self._data_sections = {}  # internal map name -> initial bytes
         self._kconfig_layout = {}
         self.duplicate_of = None  # set by load_objects for repeated embedded copies
@@ -484,8 +487,13 @@ class _Loader:
     def _programs_sections(self):
         elf, obj = self.elf, self.obj
         self.prog_secs = {}
+        from btf import limits
+        room = limits.get("MAX_INSNS") * 8
         for s in elf.sections:
             if s.type == 1 and s.size > 0 and (s.flags & SHF_EXECINSTR):   # SHT_PROGBITS
+                room -= s.size
+                if room < 0:
+                    raise limits.breach(self.name, "MAX_INSNS", "instructions in this object")
                 try:
                     obj._sec_insns[s.idx] = I.decode(elf.sec_data(s), elf.bo)
                 except ValueError as e:
@@ -789,13 +797,20 @@ class _Loader:
                 idx = r_off // 8
                 if self.func_at(rs.info, idx) is None:
                     continue     # libbpf: probably an overridden weak function, skipped
-                self.relocs[(rs.info, idx)] = self._record(sec, insns[idx], sym, i)
+                self.relocs[(rs.info, idx)] = self._record(sec, insns[idx], sym, i,
+                                                           self.func_at(rs.info, idx).name)
 
-    def _record(self, sec, ins, sym, i):
+    def _record(self, sec, ins, sym, i, prog_name):
         where = f"section '{sec.name}' insn {ins.idx}"
-        if not ins.is_call() and not ins.is_ld_imm64():
-            self.warn(f"{where}: invalid relo against '{sym.name}' for insn code 0x{ins.code:x}")
+
+        def refused(reason, message, section=None):
+            """libbpf fails bpf_object__open with -LIBBPF_ERRNO__RELOC and this message."""
+            self.warn(f"{where}: {message}")
+            self.obj.open_errors.append({"reason": reason, "program": prog_name, "symbol": sym.name,
+                                         "section": section, "message": f"prog '{prog_name}': {message}"})
             return ("bad", sym.name)
+        if not ins.is_call() and not ins.is_ld_imm64():
+            return refused("insn_code", f"invalid relo against '{sym.name}' for insn code 0x{ins.code:x}")
         ext = self.ext_by_sym.get(sym.idx)
         if ext is not None:
             if ins.is_call():
@@ -807,35 +822,51 @@ class _Loader:
             return ("extern", ext.name)
         if ins.is_call():
             if ins.src != I.BPF_PSEUDO_CALL:
-                self.warn(f"{where}: incorrect bpf_call opcode (relocation against '{sym.name}')")
-                return ("bad", sym.name)
+                return refused("call_opcode", f"incorrect bpf_call opcode (relocation against '{sym.name}')")
             if sym.shndx == SHN_UNDEF or sym.shndx != self.text_shndx:
-                self.warn(f"{where}: bad call relo against '{sym.name}' (not in .text)")
-                return ("bad", sym.name)
+                sname = self._sec_name(sym.shndx)
+                return refused("call_section", f"bad call relo against '{sym.name}' in section '{sname}'", sname)
             if sym.value % 8:
-                self.warn(f"{where}: bad call relo against '{sym.name}' at offset {sym.value}")
-                return ("bad", sym.name)
+                return refused("call_offset", f"bad call relo against '{sym.name}' at offset {sym.value}")
             return ("call_rel", sym.value // 8 + ins.imm + 1)
         if sym.shndx == SHN_UNDEF or sym.shndx >= SHN_LORESERVE:
-            self.warn(f"{where}: invalid relo against '{sym.name}' in special section 0x{sym.shndx:x}")
-            return ("bad", sym.name)
+            return refused("special_section", f"invalid relo against '{sym.name}' in special section "
+                           f"0x{sym.shndx:x}; forgot to initialize global var?")
         if sym.shndx == self.text_shndx and (sym.type == STT_FUNC and sym.bind in (STB_GLOBAL, STB_WEAK)
                                              or sym.type == STT_SECTION and sym.bind == STB_LOCAL):
             if (sym.value + ins.imm) % 8:
-                self.warn(f"{where}: bad subprog addr relo against '{sym.name}'")
-                return ("bad", sym.name)
+                return refused("subprog_addr", f"bad subprog addr relo against '{sym.name}' at offset "
+                               f"{sym.value}+{ins.imm}")
             return ("func_rel", (sym.value + ins.imm) // 8)
         loc = (sym.shndx, sym.value)
-        if loc in self.map_by_loc:
-            return ("map", self.map_by_loc[loc])
+        sname = self._sec_name(sym.shndx)
+        if sname == ".addr_space.1":
+            if not any(m.type == "BPF_MAP_TYPE_ARENA" for m in self.obj.maps):
+                return refused("arena_data", f"bad arena data relocation at insn {ins.idx}, no arena maps "
+                               "defined", sname)
+            return ("map_value", self.data_secs[sym.shndx], sym.value + ins.imm)
         if sym.shndx in self.data_secs:
             return ("map_value", self.data_secs[sym.shndx], sym.value + ins.imm)
-        sname = self.elf.sections[sym.shndx].name
-        if sname in (".maps", "maps") or sname.startswith(".struct_ops"):
+        if sname == "maps":
+            # the legacy SEC("maps") already fails the open (LEGACY_MAPS, bpf_object__elf_collect);
+            # its definitions are still modelled, so the other findings can be given
+            if loc in self.map_by_loc:
+                return ("map", self.map_by_loc[loc])
             self.warn(f"{where}: map relo failed to find map for section '{sname}', off {sym.value}")
-        else:
-            self.warn(f"{where}: bad data relo against section '{sname}'")
-        return ("bad", sym.name)
+            return ("bad", sym.name)
+        if sname != ".maps":
+            # libbpf: not .maps and not a data section (.data*/.rodata*/.bss*): e.g. legacy map definitions
+            # in 'maps/NAME' or '<type>/maps' sections (skipped as unrecognized data sections), or a
+            # struct_ops map referenced from code
+            return refused("not_map_section", f"bad map relo against '{sym.name}' in section '{sname}'", sname)
+        if loc in self.map_by_loc:
+            return ("map", self.map_by_loc[loc])
+        return refused("map_not_found", f"map relo failed to find map for section '{sname}', off {sym.value}",
+                       sname)
+
+    def _sec_name(self, shndx):
+        secs = self.elf.sections
+        return secs[shndx].name if 0 <= shndx < len(secs) else f"#{shndx}"
 
     # -------------------------------------------------------------- programs and linking
     def _build_programs(self):
@@ -853,6 +884,10 @@ class _Loader:
                 rs = sorted((r for r in recs if r.line), key=lambda r: r.insn_idx)
                 lines[sec] = ([r.insn_idx for r in rs], rs)
         self.lines = lines
+        from btf import limits
+        n_progs = sum(len(fs) for i, fs in self.funcs.items() if i != self.text_shndx)
+        if n_progs > limits.get("MAX_PROGRAMS"):
+            raise limits.breach(self.name, "MAX_PROGRAMS", f"programs in this object ({n_progs})")
         for shndx in sorted(self.funcs):
             for f in self.funcs[shndx]:
                 if shndx == self.text_shndx:
@@ -986,47 +1021,122 @@ class _Loader:
                 if r[1].kind in EXISTS_KINDS:
                     exists_relos.append(li)
         prog.isa_features = I.isa_features(prog.linked)
+        guards = _Guards(prog)
+        loads_by_name = {}
+        for li in ksym_loads:
+            loads_by_name.setdefault(li.reloc[1], []).append(li)
         for kc in prog.kfunc_calls:
             if kc.weak:
-                prog.kfunc_guarded[kc.pos] = self._guarded(
-                    prog, kc.pos, [li for li in ksym_loads if li.reloc[1] == kc.name])
+                prog.kfunc_guarded[kc.pos] = guards.guarded(kc.pos, loads_by_name.get(kc.name, ()))
         for cr in prog.core_relos:
             if cr.relo.kind in EXISTS_KINDS:
                 continue
             cands = [li for li in exists_relos if _guard_matches(li.reloc[1], cr.relo)]
-            prog.core_guarded[cr.pos] = self._guarded(prog, cr.pos, cands) if cands else False
+            prog.core_guarded[cr.pos] = guards.guarded(cr.pos, cands) if cands else False
 
     def _guarded(self, prog, pos, sources):
         """Is linked[pos] only reached when the register set by one of `sources` is non-zero?"""
-        linked = prog.linked
-        fa, fb, _ = prog.func_range(pos)
-        for src in sources:
-            if not (fa <= src.pos < pos):
-                continue
-            reg = src.insn.dst
-            j = src.pos + (2 if src.insn.is_ld_imm64() else 1)
-            while j < pos:
-                ins = linked[j].insn
-                if ins.is_ld_imm64_tail:
-                    j += 1
-                    continue
-                if ins.is_cond_jump() and ins.dst == reg and ins.source == I.BPF_K and ins.imm == 0 \
-                        and ins.op in (I.BPF_JEQ, I.BPF_JNE):
-                    t = ins.jump_target()
-                    if ins.op == I.BPF_JEQ:
-                        region = (j + 1, t)
-                        ok = j < pos < t
-                    else:
-                        region = (t, pos + 1)
-                        prev = linked[t - 1].insn if fa <= t - 1 < fb else None
-                        ok = t <= pos and prev is not None and (
-                            prev.is_exit() or (prev.is_uncond_jump() and prev.jump_target() > pos))
-                    if ok and not _entered(linked, fa, fb, region, pos, j):
-                        return True
-                    break
-                if _writes(ins, reg):
-                    break
+        return _Guards(prog).guarded(pos, sources)
+
+
+class _Guards:
+    """The guard analysis of one program, linear-ish however many guarded calls it has.
+
+    For a source (the ld_imm64 of a ksym, or a CO-RE exists relocation) the walk to its first
+    `if reg ==/!= 0` test does not depend on the call being judged, so it is done once per source;
+    jumps of a function are indexed once by target, so "does any other jump land in the guarded
+    region" looks only at jumps into that region. Sources are tried nearest first and at most
+    MAX_GUARD_SOURCES of them per call (btf.limits): a call preceded by more tests of the same
+    symbol than that, none of which guards it, is reported as not guarded."""
+
+    def __init__(self, prog):
+        self.prog = prog
+        self.linked = prog.linked
+        self._tests = {}            # source pos -> (test pos, insn) | None
+        self._jumps = {}            # (fa, fb) -> (sorted targets, [(target, source)])
+        self._sorted = {}           # id(sources) -> (sources, sorted by pos, their positions)
+        from btf import limits
+        self.max_sources = limits.get("MAX_GUARD_SOURCES")
+
+    def _first_test(self, src):
+        got = self._tests.get(src.pos, 0)
+        if got != 0:
+            return got
+        linked = self.linked
+        fa, fb, _ = self.prog.func_range(src.pos)
+        reg = src.insn.dst
+        j = src.pos + (2 if src.insn.is_ld_imm64() else 1)
+        got = None
+        while j < fb:
+            ins = linked[j].insn
+            if ins.is_ld_imm64_tail:
                 j += 1
+                continue
+            if ins.is_cond_jump() and ins.dst == reg and ins.source == I.BPF_K and ins.imm == 0 \
+                    and ins.op in (I.BPF_JEQ, I.BPF_JNE):
+                got = (j, ins)
+                break
+            if _writes(ins, reg):
+                break
+            j += 1
+        self._tests[src.pos] = got
+        return got
+
+    def _jump_index(self, fa, fb):
+        got = self._jumps.get((fa, fb))
+        if got is None:
+            pairs = []
+            linked = self.linked
+            for q in range(fa, fb):
+                ins = linked[q].insn
+                if ins.is_jump():
+                    pairs.append((ins.jump_target(), q))
+            pairs.sort()
+            got = self._jumps[(fa, fb)] = ([t for t, _ in pairs], pairs)
+        return got
+
+    def _entered(self, fa, fb, region, pos, test_pos):
+        """Does any jump other than the test itself land inside (region start, pos] from outside?"""
+        a = region[0]
+        targets, pairs = self._jump_index(fa, fb)
+        for i in range(bisect.bisect_left(targets, a), bisect.bisect_right(targets, pos)):
+            t, q = pairs[i]
+            if q == test_pos or a <= q <= pos:
+                continue
+            if a < t or a != test_pos + 1:
+                return True
+        return False
+
+    def guarded(self, pos, sources):
+        linked = self.linked
+        fa, fb, _ = self.prog.func_range(pos)
+        key = id(sources)
+        got = self._sorted.get(key)
+        if got is None or got[0] is not sources:
+            srt = sorted(sources, key=lambda s: s.pos)
+            got = self._sorted[key] = (sources, srt, [s.pos for s in srt])
+        _, srt, poss = got
+        hi = bisect.bisect_left(poss, pos)          # sources before pos, nearest first
+        lo = max(bisect.bisect_left(poss, fa), hi - self.max_sources)
+        for i in range(hi - 1, lo - 1, -1):
+            src = srt[i]
+            test = self._first_test(src)
+            if test is None:
+                continue
+            j, ins = test
+            if j >= pos:
+                continue
+            t = ins.jump_target()
+            if ins.op == I.BPF_JEQ:
+                region = (j + 1, t)
+                ok = j < pos < t
+            else:
+                region = (t, pos + 1)
+                prev = linked[t - 1].insn if fa <= t - 1 < fb else None
+                ok = t <= pos and prev is not None and (
+                    prev.is_exit() or (prev.is_uncond_jump() and prev.jump_target() > pos))
+            if ok and not self._entered(fa, fb, region, pos, j):
+                return True
         return False
 
 
@@ -1048,24 +1158,6 @@ def _writes(ins, reg):
         return ins.dst == reg
     if c == I.BPF_STX and ins.mode == I.BPF_ATOMIC and ins.imm & I.BPF_FETCH:
         return ins.src == reg or (ins.imm == I.BPF_CMPXCHG and reg == 0)
-    return False
-
-
-def _entered(linked, fa, fb, region, pos, test_pos):
-    """Does any jump other than the test itself land inside (region start, pos] from outside?"""
-    a = region[0]
-    for q in range(fa, fb):
-        if q == test_pos:
-            continue
-        ins = linked[q].insn
-        if not ins.is_jump():
-            continue
-        t = ins.jump_target()
-        inside_src = a <= q <= pos
-        if not inside_src and a < t <= pos:
-            return True
-        if not inside_src and t == a and a != test_pos + 1:
-            return True
     return False
 
 

@@ -371,6 +371,11 @@ def short_prog_type(name) -> str:
     return PROG_TYPE_SHORT.get(name) or name.lower().removeprefix("bpf_prog_type_")
 
 
+def full_prog_type(short) -> str:
+    """'socket_filter' -> 'BPF_PROG_TYPE_SOCKET_FILTER': the inverse of short_prog_type."""
+    return "BPF_PROG_TYPE_" + short.upper()
+
+
 def short_attach_type(name) -> str:
     """'BPF_TRACE_FENTRY' -> 'trace_fentry' (libbpf_bpf_attach_type_str); None -> '-' (none set)."""
     if name is None:

@@ -25,7 +25,9 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import re
 import shlex
+import stat
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -301,6 +303,73 @@ def clang_args(path, cflags=None):
     return args
 
 
+# ------------------------------------------------------------------------------------- includes
+_INCLUDE_RE = re.compile(r'^[ \t]*#[ \t]*include(?:_next)?[ \t]*([<"])([^>"\n]{1,4096})[>"]', re.M)
+_MAX_INCLUDED_FILES = 4096
+
+
+def _include_dirs(path, args):
+    dirs, it = [], iter(args)
+    for a in it:
+        if a in ("-I", "-isystem", "-iquote", "-idirafter"):
+            a = next(it, "")
+            dirs.append(a)
+        elif a.startswith(("-I", "-isystem", "-iquote", "-idirafter")):
+            for pre in ("-isystem", "-iquote", "-idirafter", "-I"):
+                if a.startswith(pre):
+                    dirs.append(a[len(pre):])
+                    break
+    res = _resource_dir()
+    if res:
+        dirs.append(os.path.join(res, "include"))
+    dirs += ["/usr/local/include", MULTIARCH_INCLUDE, "/usr/include"]
+    return [d for d in dirs if d]
+
+
+def check_includes(path, args):
+    """Refuse what libclang must not be handed: a source or included file that is not a regular
+    file (`#include "/dev/zero"` made libclang read without end, take 2 GB and crash with pages of
+    output) or is larger than MAX_SOURCE_BYTES. Follows the #include lines it can resolve (quoted
+    and angled names against the file's directory and the -I/system directories; a name built by
+    a macro cannot be followed), each file once, at most 4096 files; linear in their size."""
+    from btf import limits
+    cap = limits.get("MAX_SOURCE_BYTES")
+    dirs = _include_dirs(path, args)
+    seen = set()
+    todo = [os.path.abspath(path)]
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        if len(seen) > _MAX_INCLUDED_FILES:
+            return
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue                        # clang reports what it cannot find
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(path, f"includes {f}, which is not a regular file")
+        if st.st_size > cap:
+            raise limits.breach(path, "MAX_SOURCE_BYTES", f"included file {f} ({st.st_size} bytes)")
+        try:
+            with open(f, "rb") as fh:
+                text = fh.read().decode("latin-1")     # a regular file under the cap (checked above)
+        except OSError:
+            continue
+        here = os.path.dirname(f)
+        for m in _INCLUDE_RE.finditer(text):
+            name = m.group(2)
+            if os.path.isabs(name):
+                todo.append(os.path.normpath(name))
+                continue
+            for d in ([here] if m.group(1) == '"' else []) + dirs:
+                cand = os.path.normpath(os.path.join(d, name))
+                if os.path.lexists(cand):
+                    todo.append(cand)
+                    break
+
+
 # ------------------------------------------------------------------------------------- parsing
 def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
     """Parse one BPF C file. InputError on an unreadable file, a file that does not compile (the first
@@ -309,6 +378,7 @@ def parse_source(path, cflags=None, *, prog_type_overrides=None) -> SourceModel:
         raise InputError(path, "no such file" if not os.path.exists(path) else "not a regular file")
     ci = cindex()
     args = clang_args(path, cflags)
+    check_includes(path, args)
     try:
         tu = ci.Index.create().parse(path, args=args)
     except ci.TranslationUnitLoadError as e:
@@ -455,6 +525,7 @@ class _Reader:
                 continue
             t = f.type.get_canonical()
             if f.spelling == "values" and t.kind in (TK.INCOMPLETEARRAY, TK.CONSTANTARRAY):
+                m.value_size = 4        # libbpf parse_btf_map_def: `values` makes the value a 4-byte fd/id
                 inner = t.element_type.get_pointee()
                 if inner.kind == TK.RECORD:
                     m.inner = self._map(c, inner, name=f"{m.name}.inner")

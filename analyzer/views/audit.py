@@ -142,34 +142,3 @@ def audit(objects, kernels):
                        "objects": len({getattr(o, "duplicate_of", None) or o.name for o in objects}),
                        "programs": len(programs), "kfunc_users": len(prog_users), "kfuncs": len(rows)},
             "kfuncs": rows}
-
-
-def history_text(row, releases, vmlinux_only=False):
-    """One line: 'added in 6.12; prototype 6.12 → 7.2 (BREAKING); removed in 7.2'. vmlinux_only: no
-    given snapshot carries module BTF, so a module kfunc cannot be seen."""
-    parts = []
-    if not row["present"]:
-        parts.append("in none of the given kernels" + (" (vmlinux BTF only: a module kfunc is not seen)"
-                                                        if vmlinux_only else ""))
-    else:
-        parts.append(f"added in {releases[row['added_in']]}" if row["added_in"]
-                     else f"present from {releases[row['first']]}")
-        if row["removed_in"]:
-            parts.append(f"removed in {releases[row['removed_in']]}")
-    for c in row["changes"]:
-        if c["change"] in ("added", "removed"):
-            continue
-        parts.append(f"{c['change']} {releases.get(c['from'], c['from'])} → {releases.get(c['to'], c['to'])}"
-                     + (" (BREAKING)" if c["breaking"] else ""))
-    return "; ".join(parts)
-
-
-def guard_text(calls):
-    out = []
-    if calls["strong"]:
-        out.append(f"{calls['strong']} strong")
-    if calls["weak_guarded"]:
-        out.append(f"{calls['weak_guarded']} weak+guarded")
-    if calls["weak_unguarded"]:
-        out.append(f"{calls['weak_unguarded']} weak unguarded")
-    return ", ".join(out) or "-"

@@ -32,7 +32,7 @@ from btf import compat, render
 from btf import kinds as K
 from btf.btf_ids import KF_FLAGS
 from btf.errors import InputError
-from analyzer.kernel.facts import ALL_PROG_TYPES
+from analyzer.kernel.facts import ALL_PROG_TYPES, HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
 from analyzer.objects.sections import short_prog_type
 from analyzer.kernel.versions import release_key
 
@@ -65,11 +65,24 @@ class Change:
     new: Optional[str] = None
     detail: str = ""
     renamed_to: Optional[str] = None      # the new name of a "renamed" kfunc (not in the JSON contract)
+    # a "hooks" change: the program types (BPF_PROG_TYPE_*) that can no longer call the helper/kfunc,
+    # ALL_PROG_TYPES standing for "every type but the new side's" (not in the JSON contract)
+    lost_types: Optional[frozenset] = None
+    new_types: Optional[frozenset] = None   # the new side's types of a "hooks" change (same contract)
 
     def to_json(self):
         d = asdict(self)
-        d.pop("renamed_to")
+        for k in ("renamed_to", "lost_types", "new_types"):
+            d.pop(k)
         return d
+
+    def loses(self, prog_type):
+        """True when this "hooks" change takes the helper/kfunc away from programs of `prog_type`."""
+        if self.lost_types is None:
+            return False
+        if ALL_PROG_TYPES in self.lost_types:
+            return prog_type not in self.new_types
+        return prog_type in self.lost_types
 
 
 def kernel_info(snap) -> dict:
@@ -198,7 +211,9 @@ _ORIGIN_WORDS = {".BTF_ids": "the kernel's .BTF_ids", "source": "kernel source",
 
 def _origin_words(snap, origin):
     what = _ORIGIN_WORDS.get(origin, str(origin))
-    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe") else None
+    kf = getattr(snap, "facts", {}).get(origin) if origin in ("source", "probe", "borrowed") else None
+    if origin == "borrowed" and kf is not None:
+        return f"kernel source facts borrowed from {kf.borrowed_from} ({kf.detail})"
     label = kf and (kf.detail or kf.version)
     return f"{what} ({label})" if label else what
 
@@ -254,12 +269,10 @@ def _types_text(types):
     return ", ".join(short_prog_type(t) for t in sorted(types)) or "none"
 
 
-_NOT_OWN = {"BPF_PROG_TYPE_EXT"}     # verified as its target's type: what any type gets, not a hook of its own
-
-
 def _hook_change(kind, name, ot, oo, nt, no, old, new):
     """One 'hooks' Change from program-type sets on each side, or None when equal."""
-    ot, nt = set(ot) - _NOT_OWN, set(nt) - _NOT_OWN
+    not_own = HELPERS_NOT_OWN if kind == "helper" else KFUNC_HOOK_NOT_OWN
+    ot, nt = set(ot) - not_own, set(nt) - not_own
     if ot == nt:
         return None
     if ALL_PROG_TYPES in ot and ALL_PROG_TYPES in nt:
@@ -277,7 +290,10 @@ def _hook_change(kind, name, ot, oo, nt, no, old, new):
     if gained:
         parts.append("newly callable from " + ", ".join(gained))
     parts.append(f"per {_origin_words(old, oo)} on {old.release}; {_origin_words(new, no)} on {new.release}")
-    return Change(kind, name, "hooks", bool(lost), _types_text(ot), _types_text(nt), "; ".join(parts))
+    lost_types = frozenset() if ALL_PROG_TYPES in nt else frozenset((ALL_PROG_TYPES,)) if ALL_PROG_TYPES in ot \
+        else frozenset(ot - nt)
+    return Change(kind, name, "hooks", bool(lost), _types_text(ot), _types_text(nt), "; ".join(parts),
+                  lost_types=lost_types, new_types=frozenset(nt))
 
 
 def diff_kfunc_hooks(old, new, names) -> list:
@@ -561,9 +577,32 @@ def diff_kernels(old, new, only=None) -> list:
     return out
 
 
-def diff_json(old, new, changes) -> dict:
+def not_compared(old, new, only=None) -> list:
+    """What `diff_kernels` could not compare for lack of kernel facts, one sentence each: kfunc and
+    helper hooks need facts on both sides; KF_ flags of kfuncs outside .BTF_ids come only from facts."""
+    want = set(KINDS) if not only else set(only)
+    missing = [s.id for s in (old, new) if _facts(s) is None]
+    if not missing:
+        return []
+    who = " and ".join(missing) + (" have" if len(missing) > 1 else " has") + " no kernel facts"
+    out = []
+    if "kfunc" in want:
+        out.append(f"kfunc hooks (which program types may call each kfunc): {who}")
+        both = [n for n in old.kfuncs if n in new.kfuncs]
+        unflagged = sum(1 for n in both if _flag_set(old, old.kfuncs[n])[0] is None
+                        or _flag_set(new, new.kfuncs[n])[0] is None)
+        if unflagged:
+            out.append(f"KF_ flags of {unflagged} of the {len(both)} kfuncs on both kernels (not in .BTF_ids "
+                       f"pairs; only kernel facts have them): {who}")
+    if "helper" in want:
+        out.append(f"helper hooks (which program types each helper is offered to): {who}")
+    return out
+
+
+def diff_json(old, new, changes, only=None) -> dict:
+    """The "bpfstab.diff/1" document; "not_compared" lists what could not be compared (no facts)."""
     return {"schema": "bpfstab.diff/1", "old": kernel_info(old), "new": kernel_info(new),
-            "changes": [c.to_json() for c in changes]}
+            "changes": [c.to_json() for c in changes], "not_compared": not_compared(old, new, only)}
 
 
 def sort_kernels(kernels) -> list:
@@ -600,5 +639,7 @@ def timeline(kernels, kfunc=None) -> dict:
             for t in targets:
                 if t in entries:
                     entries[t]["changes"].append(dict(step))
+    gaps = [{"from": a.id, "to": b.id, "what": w} for a, b in zip(ks, ks[1:])
+            for w in not_compared(a, b, {"kfunc"}) if w.startswith("KF_")]
     return {"schema": "bpfstab.timeline/1", "kernels": [kernel_info(s) for s in ks],
-            "kfuncs": list(entries.values())}
+            "kfuncs": list(entries.values()), "not_compared": gaps}

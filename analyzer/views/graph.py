@@ -256,9 +256,6 @@ def _aggregate(uses):
     return attrs
 
 
-_WEAK = re.compile(r"^weak kfunc '([^']+)'")
-
-
 def weak_verdicts(objects, kernels):
     """{(object, program, extern name): {"reachable": {kernel ids}, "pruned": {kernel ids}}} from the
     check engine, for objects with weak kfunc externs."""
@@ -269,13 +266,9 @@ def weak_verdicts(objects, kernels):
         for f in r.findings:
             if f.code not in ("KFUNC_WEAK_CALL_REACHABLE", "KFUNC_WEAK_UNRESOLVED"):
                 continue
-            name = (f.detail or {}).get("kfunc")
-            if name is None:                         # findings made before the engine carried detail
-                m = _WEAK.match(f.message)
-                name = m.group(1) if m else None
-            if name:
-                d = out.setdefault((r.object, r.program, name), {"reachable": set(), "pruned": set()})
-                d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
+            name = f.detail["kfunc"]          # the engine's KFUNC_WEAK_* findings always name it
+            d = out.setdefault((r.object, r.program, name), {"reachable": set(), "pruned": set()})
+            d["reachable" if f.code == "KFUNC_WEAK_CALL_REACHABLE" else "pruned"].add(r.kernel)
     return out
 
 
@@ -567,63 +560,3 @@ def who_uses(g, name):
                     "guarded": attrs.get("guarded"), "guard_source": attrs.get("guard_source")})
     rows.sort(key=lambda r: (r["item_type"], r["item"], r["object"], r["program"] or "", r["via"] or ""))
     return rows
-
-
-# ------------------------------------------------------------------------------ serialisation
-def to_json(g):
-    """networkx node-link data, keys sorted, deterministic."""
-    import json
-    data = nx.node_link_data(g, edges="edges")
-    return json.dumps(data, indent=1, sort_keys=True) + "\n"
-
-
-def _scalar(v):
-    if isinstance(v, (list, tuple)):
-        return ";".join("" if x is None else str(x) for x in v)
-    return v
-
-
-def _scalar_graph(g):
-    """A copy whose attribute values are scalars (GraphML and DOT have no lists); None dropped."""
-    h = nx.MultiDiGraph()
-    h.graph.update({k: _scalar(v) for k, v in g.graph.items()})
-    for n, a in g.nodes(data=True):
-        h.add_node(n, **{k: _scalar(v) for k, v in a.items() if v is not None})
-    for u, v, key, a in g.edges(keys=True, data=True):
-        h.add_edge(u, v, key=key, **{k: _scalar(x) for k, x in a.items() if x is not None})
-    return h
-
-
-def to_graphml(g):
-    """GraphML (opens in Gephi/yEd); list attributes joined with ';'."""
-    return "\n".join(nx.generate_graphml(_scalar_graph(g), named_key_ids=True)) + "\n"
-
-
-def _dot_id(s):
-    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-DOT_SHAPES = {"package": "folder", "object": "box3d", "program": "box", "map": "cylinder", "kernel": "house",
-              "kfunc": "ellipse", "helper": "ellipse", "ksym": "ellipse", "prog_type": "octagon",
-              "attach_type": "octagon", "attach_target": "diamond", "struct_ops": "component",
-              "struct_ops_member": "note", "kconfig": "tab", "core_type": "hexagon", "core_field": "note",
-              "core_enumval": "note"}
-
-
-def to_dot(g):
-    """Graphviz DOT, written directly (no pydot/pygraphviz dependency), sorted and escaped."""
-    h = _scalar_graph(g)
-    out = ["digraph bpfstab_deps {", "  rankdir=LR;", "  node [fontsize=10];", "  edge [fontsize=8];"]
-    for n, a in h.nodes(data=True):
-        attrs = {"label": f"{a['type']}\n{a['name']}", "shape": DOT_SHAPES.get(a["type"], "ellipse")}
-        attrs.update({k: v for k, v in a.items() if k not in ("name",)})
-        out.append(f"  {_dot_id(n)} [" + ", ".join(f"{k}={_dot_id(v)}" for k, v in sorted(attrs.items())) + "];")
-    for u, v, key, a in h.edges(keys=True, data=True):
-        attrs = dict(a)
-        attrs["label"] = key.split(":", 1)[0] if key.startswith("changed") else key
-        if a.get("relation") == "changed" and a.get("breaking"):
-            attrs["color"] = "red"
-        out.append(f"  {_dot_id(u)} -> {_dot_id(v)} [" +
-                   ", ".join(f"{k}={_dot_id(x)}" for k, x in sorted(attrs.items())) + "];")
-    out.append("}")
-    return "\n".join(out) + "\n"

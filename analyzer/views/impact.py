@@ -19,12 +19,9 @@ JSON schema "bpfstab.impact/1":
     (items the diff engine does not follow -- attach targets, CO-RE targets, kconfig, ksyms -- get
     change "disappeared" when they resolve on OLD and not on NEW, judged as analyzer.views.graph does)
 """
-import re
-
 from analyzer.views.diff import diff_kernels, kernel_info
 from analyzer.check.engine import check_objects
 from analyzer.check.findings import ERROR
-from analyzer.objects.sections import short_prog_type
 from analyzer.views.graph import DIFF_KIND, KernelView, diff_item, node_id, package_of, program_uses, object_uses
 
 SCHEMA = "bpfstab.impact/1"
@@ -52,11 +49,11 @@ def impact(objects, old, new, *, kfunc=None):
     for r in results:
         by.setdefault((r.object, r.program), {})[r.kernel] = r
     changes = diff_kernels(old, new)
-    change_by_item = {}
+    change_by_item = {}                 # item id -> [(Change, its JSON with item_type)]
     for c in changes:
         typ, name = diff_item(c)
-        change_by_item.setdefault(node_id(typ, name), []).append(dict(c.to_json(), item_type=typ))
-    kf_change = change_by_item.get(node_id("kfunc", kfunc), []) if kfunc else []
+        change_by_item.setdefault(node_id(typ, name), []).append((c, dict(c.to_json(), item_type=typ)))
+    kf_change = [d for _, d in change_by_item.get(node_id("kfunc", kfunc), [])] if kfunc else []
     out = []
     obj_by_name = {o.name: o for o in objs}
     views = (KernelView(old), KernelView(new))
@@ -86,27 +83,21 @@ def impact(objects, old, new, *, kfunc=None):
             "old_verdict": ro.verdict, "new_verdict": rn.verdict,
             "findings": [dict(f.to_json(), about_kfunc=bool(kfunc) and _mentions(f, kfunc))
                          for f in rn.findings if f.severity == ERROR],
-            "changes": [dict(c, guarded=guarded.get(i)) for i in items
-                        for c in change_by_item.get(i, []) + ([resolution[i]] if resolution.get(i) else [])
+            "changes": [dict(d, guarded=guarded.get(i)) for i in items
+                        for c, d in change_by_item.get(i, []) + ([(None, resolution[i])] if resolution.get(i) else [])
                         if _concerns(c, prog)],
         })
     return {"schema": SCHEMA, "old": kernel_info(old), "new": kernel_info(new), "kfunc": kfunc,
             "kfunc_change": kf_change, "users": len(selected), "programs": out}
 
 
-_LOST_HOOKS = re.compile(r"no longer callable from ([^;]+)")
-
-
 def _concerns(change, prog):
-    """A "hooks" change (the program types allowed to call a helper/kfunc) concerns a program only
-    when its own program type is among those that lost access."""
-    if change.get("change") != "hooks" or not prog.info.prog_type:
+    """A "hooks" change (the program types allowed to call a helper/kfunc) that takes access away
+    concerns a program only when its own program type is among those that lost it (Change.loses);
+    every other change (and a resolution change, None here) concerns every program that uses the item."""
+    if change is None or change.change != "hooks" or not change.lost_types or not prog.info.prog_type:
         return True
-    m = _LOST_HOOKS.search(change.get("detail") or "")
-    if m is None:
-        return True
-    lost = {t.strip() for t in m.group(1).split(",")}
-    return short_prog_type(prog.info.prog_type) in lost
+    return change.loses(prog.info.prog_type)
 
 
 def _resolution_change(views, use, obj, prog):
@@ -127,30 +118,3 @@ def _resolution_change(views, use, obj, prog):
     o, n = views[0].kernel, views[1].kernel
     return {"kind": use.item_type, "name": use.item, "change": "disappeared", "breaking": True, "old": None,
             "new": None, "detail": f"resolves on {o.release} but not on {n.release}", "item_type": use.item_type}
-
-
-def render_text(doc):
-    o, n = doc["old"], doc["new"]
-    lines = []
-    what = f"users of kfunc {doc['kfunc']}" if doc["kfunc"] else "programs"
-    lines.append(f"{o['id']} -> {n['id']}: {len(doc['programs'])} of {doc['users']} {what} load on "
-                 f"{o['release']} and fail on {n['release']}")
-    for c in doc["kfunc_change"]:
-        lines.append(f"  {doc['kfunc']}: {c['change']}{' BREAKING' if c['breaking'] else ''}: {c['detail']}")
-        if c.get("old"):
-            lines.append(f"      - {c['old']}")
-        if c.get("new"):
-            lines.append(f"      + {c['new']}")
-    if doc["kfunc"] and not doc["kfunc_change"]:
-        lines.append(f"  {doc['kfunc']}: no change between these kernels in the diff engine's view")
-    for p in doc["programs"]:
-        lines.append(f"{p['object']}:{p['program']} [{p['section']}]")
-        for f in p["findings"]:
-            mark = " (this kfunc)" if f["about_kfunc"] else ""
-            loc = f" ({f['location']})" if f.get("location") else ""
-            lines.append(f"  {f['severity']:7} {f['code']}{mark}: {f['message']}{loc}")
-        for c in p["changes"]:
-            if c["breaking"]:
-                g = " (its use here is guarded)" if c.get("guarded") else ""
-                lines.append(f"  uses changed {c['item_type']} {c['name']}{g}: {c['change']}: {c['detail']}")
-    return "\n".join(lines) + "\n"

@@ -46,6 +46,11 @@ def real_class(rec):
     log = (rec.get("log") or "") + " " + (rec.get("error") or "")
     rules = [
         ("kfunc", r"extern \(func ksym\)|kfunc .* (was not resolved|is referenced)|calling kernel function"),
+        ("open", r"bad map relo|bad call relo|invalid relo against|map relo failed|bad subprog addr relo"),
+        ("license", r"GPL-restricted|GPL compatible license|non-GPL compatible"),
+        ("btf_args", r"doesn't have \d+-th argument|Only pointer access is allowed|size \d+ must be 8"),
+        ("context", r"invalid bpf_context access"),
+        ("attach_policy", r"is not sleepable|points to disabled hook|is not modifiable"),
         ("attach_target", r"failed to find kernel BTF type ID|find_kernel_btf_id|-ESRCH|No such process"),
         ("core", r"CO-RE|failed to resolve CO-RE"),
         ("isa", r"reserved fields|unknown opcode|invalid BPF_ALU|invalid BPF_LD"),

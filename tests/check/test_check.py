@@ -171,7 +171,7 @@ def _result(verdict, *codes):
                                                    "never": 0}),
 ])
 def test_fail_on_levels(results, expect):
-    from analyzer.cli.commands.check import FAIL_ON, exit_code
+    from analyzer.check.summary import FAIL_ON, exit_code
     assert set(expect) == set(FAIL_ON)
     assert {lvl: exit_code(results, lvl) for lvl in FAIL_ON} == expect
 

@@ -126,9 +126,32 @@ def test_absent_prog_type_errno_from_the_probe_warning():
     assert f is not None and f.detail["errno"] == "EINVAL"
     # EXT is tried only when the probe can build a target: absent without a refusal warning proves nothing
     assert probe_refusal(classify_section("freplace/x"), k) is None
-    k.facts["probe"].warnings.append("ext: freplace of an XDP program does not load (EPERM: )")
+    # legacy facts are read once, when the facts are made: the warning has to be there then
+    old = k.facts["probe"]
+    k = _kernel_with_probe(prog_types=old.prog_types,
+                           warnings=old.warnings + ["ext: freplace of an XDP program does not load (EPERM: )"])
     f = probe_refusal(classify_section("freplace/x"), k)
     assert f is not None and f.detail["errno"] == "EPERM"
+    assert {"prog_type": "BPF_PROG_TYPE_EXT", "variant": None, "errno": "EPERM"} in k.facts["probe"].refusals
+
+
+def test_structured_refusals_need_no_warnings():
+    """Facts the probe writes now carry refusal records; the rule reads only those, not the English."""
+    k612 = resolve_kernel(K612)
+    k = _kernel_with_probe(
+        prog_types=_all_types(k612, without=("BPF_PROG_TYPE_LSM",)),
+        warnings=["lsm: something else entirely"],
+        refusals=[{"prog_type": "BPF_PROG_TYPE_LSM", "variant": None, "errno": "EPERM"},
+                  {"prog_type": "BPF_PROG_TYPE_TRACING", "variant": "tracing/trace_fentry", "errno": "ENOTSUPP"}])
+    f = probe_refusal(classify_section("lsm/file_open"), k)
+    assert f is not None and f.detail["errno"] == "EPERM"
+    f = probe_refusal(classify_section("fentry/do_unlinkat"), k)
+    assert f is not None and f.detail == {"variant": "tracing/trace_fentry", "errno": "ENOTSUPP", "origin": "probe"}
+    assert probe_refusal(classify_section("fexit/do_unlinkat"), k) is None
+    # the records survive the facts JSON, and a source origin has none (its JSON is unchanged)
+    back = KernelFacts.from_json(json.loads(json.dumps(k.facts["probe"].to_json())))
+    assert back.refusals == k.facts["probe"].refusals
+    assert "refusals" not in KernelFacts(origin="source").to_json()
 
 
 def test_facts_of_another_kernel_or_no_probe_say_nothing():
@@ -160,7 +183,7 @@ def test_refused_program_is_not_judged_by_facts_of_other_variants():
         src = check_sources([parse_source(FENTRY_OBJ[:-2] + ".c")], [k])
         assert src and all(_codes(r) == ["PROG_TYPE_REFUSED"] for r in src), [_codes(r) for r in src]
     # without the refusal the same empty helper sets do fail the program on its helper calls
-    k.set_facts(dataclasses.replace(k.facts["probe"], methods={}))
+    k.set_facts(dataclasses.replace(k.facts["probe"], methods={}, refusals=None))
     assert "HELPER_NOT_ALLOWED" in _codes(_check(FENTRY_OBJ, k)["unlink_entry"])
 
 

@@ -54,10 +54,31 @@ def test_helper_not_offered_to_xdp_fails_with_source_origin(k612):
     assert "sched_cls" in errors(r)[0].hint
 
 
-def test_without_facts_nothing_is_said():
+def test_without_facts_calls_are_unverified_never_silent():
+    # 6.12 without facts: the nearest bundled kernel with facts (6.1, same major first, then nearest
+    # major.minor) refuses get_current_comm to XDP, so the verdict is "unknown", not "loads"
     plain = bare("6.12")
     (r,) = check("basic/helper_comm_xdp.bpf.o", plain).values()
-    assert r.verdict == "loads" and not any(f.code == "HELPER_NOT_ALLOWED" for f in r.findings)
+    assert not any(f.code == "HELPER_NOT_ALLOWED" for f in r.findings)
+    assert r.verdict == "unknown", [f.message for f in r.findings]
+    risk = [f for f in r.findings if f.code == "FACTS_MISSING_RISK"]
+    assert len(risk) == 1 and risk[0].detail["refused_on"][0].startswith("6.1.")
+    assert "bpf_get_current_comm" in risk[0].message and risk[0].detail["facts"] == "none"
+    (note,) = [f for f in r.findings if f.code == "FACTS_MISSING"]
+    assert note.severity == "info" and "BPF_FUNC_get_current_comm" in note.detail["unverified_helpers"]
+    # 7.2 without facts: its nearest (6.12) offers get_current_pid_tgid to XDP: loads, marked unverified
+    (r,) = check("basic/helper_pid_tgid_xdp.bpf.o", bare("7.2")).values()
+    assert r.verdict == "loads" and [f.code for f in r.findings if f.code.startswith("FACTS")] == ["FACTS_MISSING"]
+    # with facts, nothing about missing facts is said
+    (r,) = check("basic/helper_pid_tgid_xdp.bpf.o", kernel_with_facts("6.12")).values()
+    assert not any(f.code.startswith("FACTS") for f in r.findings)
+
+
+def test_reference_distance_same_minor_first():
+    from analyzer.kernel.facts_reference import distance
+    assert distance("7.3.4", "7.3.1") < distance("7.3.4", "7.2.13") < distance("7.3.4", "6.12.107")
+    assert distance("6.12.5", "6.1.192") < distance("6.12.5", "7.2.13")
+    assert distance("x", "6.1") is None
 
 
 def test_older_kernels_word_it_unknown_func():
@@ -144,3 +165,32 @@ def test_weak_kfunc_that_resolves_is_still_refused_by_hook(k612):
     k61.set_facts(KernelFacts("probe", kfunc_prog_types={"bpf_task_from_pid": ["BPF_PROG_TYPE_XDP"]}))
     (r,) = check("kfuncs/task_from_pid_weak_guarded.bpf.o", k61).values()
     assert not [f for f in r.findings if f.code == "KFUNC_HOOK_DENIED"]
+
+
+def test_diff_and_timeline_say_what_was_not_compared():
+    from analyzer.views.diff import diff_json, diff_kernels, not_compared, timeline
+    from analyzer.kernel.snapshot import resolve_kernel
+    with_facts = resolve_kernel("6.12"), resolve_kernel("7.2")
+    assert not_compared(*with_facts) == []
+    old, new = resolve_kernel("6.12"), bare("7.2")
+    gaps = not_compared(old, new)
+    assert any(g.startswith("kfunc hooks") and new.id in g for g in gaps)
+    assert any(g.startswith("helper hooks") for g in gaps)
+    assert not_compared(old, new, {"prog_type"}) == []
+    doc = diff_json(old, new, diff_kernels(old, new, {"helper"}), {"helper"})
+    assert doc["not_compared"] == [g for g in gaps if g.startswith("helper")]
+    from reports import diff_text
+    assert "not compared: helper hooks" in diff_text.render(doc)
+    t = timeline([old, new])
+    assert all(set(g) == {"from", "to", "what"} for g in t["not_compared"])
+
+
+def test_check_text_and_json_say_kernel_facts_none():
+    from reports import check_json, check_text
+    plain = bare("6.12")
+    objs, _ = load_objects([os.path.join(PROGS, "basic/helper_comm_xdp.bpf.o")])
+    results = check_objects(objs, [plain])
+    assert "kernel facts: none on " + plain.id in check_text.render(results, [plain])
+    k = check_json.kernel_json(plain)
+    assert k["facts"] == [] and k["symbols"] is False
+    assert check_json.kernel_json(kernel_with_facts("6.12"))["facts"] == ["source"]

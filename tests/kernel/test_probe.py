@@ -224,6 +224,10 @@ def test_prober_reading_of_verifier_answers(snap612):
     refused = facts.methods["variants_refused"]["tracing"]
     assert "tracing/trace_fentry:bpf_lsm_file_open: EPERM" in refused
     assert not any("EINVAL" in x for x in refused)
+    # the same, as records the rules read (variant label without the attach target)
+    assert {"prog_type": "BPF_PROG_TYPE_TRACING", "variant": "tracing/trace_fentry", "errno": "EPERM"} \
+        in facts.refusals
+    assert not any(r["errno"] == "EINVAL" for r in facts.refusals)
     assert any(w.startswith("tracing: variants that do not load here") for w in facts.warnings)
     assert "tracing/trace_raw_tp:sched_switch" in facts.methods["variants"]["tracing"]
     # kfuncs: allowed everywhere probed -> "*"; refused outside XDP -> XDP only

@@ -14,6 +14,7 @@ from analyzer.check.engine import Result, check_objects
 from analyzer.check.findings import CODES, Finding
 from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
 from analyzer.objects.model import load_objects
+from analyzer.views.artifacts import artifacts
 from reports import check_html, check_junit, check_markdown, check_sarif
 from tests.support import paths
 
@@ -153,7 +154,7 @@ def _sarif(results, kernels):
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        return json.loads(check_sarif.render(results, kernels))
+        return json.loads(check_sarif.render(results, kernels, artifacts=artifacts(results)))
     finally:
         os.chdir(cwd)
 
@@ -211,7 +212,7 @@ def test_sarif_validates_against_the_2_1_0_schema(results, kernels):
 
 def test_sarif_of_hostile_input_validates():
     results, kernels = hostile_results()
-    doc = json.loads(check_sarif.render(results, kernels))
+    doc = json.loads(check_sarif.render(results, kernels, artifacts=artifacts(results)))
     _validate(doc)
     levels = sorted(r["level"] for r in doc["runs"][0]["results"])
     assert levels == ["error", "note"]

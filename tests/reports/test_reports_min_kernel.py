@@ -12,6 +12,7 @@ from analyzer.check.min_kernel import min_kernels
 from analyzer.check.engine import check_objects
 from analyzer.kernel.snapshot import bundled_kernels, resolve_kernels
 from analyzer.objects.model import load_objects
+from analyzer.views.artifacts import artifacts
 from reports import check_html, check_json, check_junit, check_markdown, check_sarif, check_text
 from tests.support import paths
 
@@ -98,7 +99,7 @@ def test_json_sarif_junit(checked):
     assert doc["schema"] == "bpfstab.check/1" and doc["min_kernel"] == mk and len(doc["results"]) == 8
     assert "min_kernel" not in json.loads(check_json.render(results, kernels))
 
-    sarif = json.loads(check_sarif.render(results, kernels, mk))
+    sarif = json.loads(check_sarif.render(results, kernels, mk, artifacts=artifacts(results)))
     run = sarif["runs"][0]
     assert {m["object"]: m["minRelease"] for m in run["properties"]["minKernels"]} == {
         CORE: release(kernels, "6.1.").release, WEAK: release(kernels, "6.12").release}

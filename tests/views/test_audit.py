@@ -128,6 +128,22 @@ def test_renderers_escape_input(doc):
     assert "<script>" not in md and "<b>" not in md
 
 
+def test_markdown_table_keeps_kfunc_names_and_protos_in_code_spans(doc):
+    evil = copy.deepcopy(doc)
+    r = evil["kfuncs"][0]
+    r["name"] = "bpf_x`<img src=x onerror=alert(1)>`|y\n[z](javascript:alert(1))"
+    for pk in r["per_kernel"].values():
+        if pk["proto"]:
+            pk["proto"] = "int f(`<a href=javascript:alert(1)>x</a>`|\n)"
+    md = audit_markdown.render(evil)
+    (line,) = [l for l in md.splitlines() if l.startswith("| 1 |")]
+    assert line.count(" | ") == 8              # still nine cells: no pipe broke out
+    span = "`bpf_x'<img src=x onerror=alert(1)>'\\|y\\n[z](javascript:alert(1))`"
+    assert span in line
+    rest = md.replace(span, "").replace("`int f('<a href=javascript:alert(1)>x</a>'\\|\\n)`", "")
+    assert "<a href" not in rest and "<img" not in rest     # outside code spans nothing is markup
+
+
 def test_cli_bad_input(tmp_path):
     bad = tmp_path / "x.bpf.o"
     bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + (1).to_bytes(2, "little") + (247).to_bytes(2, "little"))

@@ -44,6 +44,11 @@ def test_kfunc_gains_program_types_6_1_to_6_12(k61, k612):
     back = D.diff_kernels(k612, k61, only={"kfunc"})
     c = find(back, "kfunc", "crash_kexec", "hooks")
     assert c.breaking is True and "no longer callable from" in c.detail and "xdp" in c.detail
+    # the lost types are fields (impact reads them, not the detail text), and stay out of the JSON
+    assert "BPF_PROG_TYPE_XDP" in c.lost_types and "BPF_PROG_TYPE_TRACING" not in c.lost_types
+    assert c.loses("BPF_PROG_TYPE_XDP") and not c.loses("BPF_PROG_TYPE_TRACING")
+    assert "lost_types" not in c.to_json() and "new_types" not in c.to_json()
+    assert find(ch, "kfunc", "crash_kexec", "hooks").lost_types == frozenset()
 
 
 def test_helpers_gain_program_types_6_1_to_6_12(k61, k612):
@@ -76,3 +81,26 @@ def test_flags_from_source_when_btf_ids_lack_them(k612):
     assert "the kernel's .BTF_ids on 6.12" in c.detail and "kernel source (linux-source-7.2" in c.detail
     # the same kfunc, same registrations on both sides: no hooks change
     assert not [x for x in D.diff_kfuncs(k612, new) if x.name == "bpf_dynptr_from_skb" and x.change == "hooks"]
+
+
+def test_hooks_change_from_every_type_loses_all_but_the_new_ones():
+    from analyzer.kernel.facts import ALL_PROG_TYPES
+    c = D.Change("kfunc", "k", "hooks", True, lost_types=frozenset((ALL_PROG_TYPES,)),
+                 new_types=frozenset(("BPF_PROG_TYPE_XDP",)))
+    assert c.loses("BPF_PROG_TYPE_KPROBE") and not c.loses("BPF_PROG_TYPE_XDP")
+    assert not D.Change("kfunc", "k", "removed", True).loses("BPF_PROG_TYPE_XDP")
+
+
+def test_helper_hooks_leave_out_struct_ops_as_check_does():
+    """STRUCT_OPS helpers come from each struct_ops type's verifier_ops, so check never judges them by the
+    facts (HELPERS_NOT_OWN); the diff does not report them as gained/lost either. Its kfunc hook is its own."""
+    from analyzer.kernel.facts import HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
+    assert "BPF_PROG_TYPE_STRUCT_OPS" in HELPERS_NOT_OWN and "BPF_PROG_TYPE_STRUCT_OPS" not in KFUNC_HOOK_NOT_OWN
+    from analyzer.kernel.snapshot import resolve_kernel
+    hooks = [c for c in D.diff_kernels(resolve_kernel("6.12"), resolve_kernel("7.2"), only={"helper"})
+             if c.change == "hooks"]
+    # bundled source facts: struct_ops's union of verifier_ops gains helpers 6.12 -> 7.2, yet no change says so
+    assert hooks
+    for c in hooks:
+        assert "struct_ops" not in (c.old or "").split(", ") and "struct_ops" not in (c.new or "").split(", ")
+        assert "BPF_PROG_TYPE_STRUCT_OPS" not in c.new_types

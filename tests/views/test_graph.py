@@ -9,9 +9,9 @@ import networkx as nx
 import pytest
 
 from analyzer.check.engine import check_objects
-from analyzer.views.graph import (NODE_TYPES, RELATIONS, build_graph, node_id, package_of, to_dot, to_graphml, to_json,
-                            who_uses)
+from analyzer.views.graph import NODE_TYPES, RELATIONS, build_graph, node_id, package_of, who_uses
 from analyzer.kernel.snapshot import bundled_kernels, resolve_kernel
+from reports.deps_graph import to_dot, to_graphml, to_json
 from analyzer.objects.model import load_objects
 from tests.support import paths
 

@@ -1,6 +1,7 @@
 """Call rules of one program: kfunc calls (resolution of weak kfuncs, device-bound XDP metadata kfuncs,
 GPL, "a kernel function but not a kfunc", the kfunc's hook/facts rules), bpf_ksym_exists() of a kfunc on
-kernels before 6.4, and helper calls (ids past the kernel's last helper, helpers the facts withhold).
+kernels before 6.4, and helper calls (ids past the kernel's last helper, helpers the facts withhold, GPL-only
+helpers, PREEMPT_RT); on a kernel without facts, what was left unverified (FACTS_MISSING[_RISK]).
 
 Both the compiled program (its linked instructions) and the C source (its call sites) are judged here:
 `linked` is a list indexed by position whose entries carry .pos, .line, .reloc and .func (None for a
@@ -10,7 +11,10 @@ from btf.compat import essential_name
 
 from analyzer.check.findings import INFO, Finding
 from analyzer.check.rules import hooks as hook_rules
+from analyzer.check.rules import license as license_rules
+from analyzer.check.rules import preempt_rt as preempt_rt_rules
 from analyzer.kernel.versions import at_least
+from analyzer.objects.sections import short_prog_type
 
 # kernel xdp_metadata_kfunc_ids (net/core/xdp.c XDP_METADATA_KFUNC list): every member is named
 # bpf_xdp_metadata_*, and add_kfunc_call() rejects them for programs not bound to a device.
@@ -22,8 +26,13 @@ def check(obj, prog, state, kfunc_calls, reach, linked, ext, prior):
     the kernel refuses (probed) never reaches the verifier; the helper/kfunc facts describe the
     variants that load, so they say nothing about it."""
     use_facts = not any(f.code == "PROG_TYPE_REFUSED" for f in prior)
-    return (kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts)
-            + helper_findings(prog, state, reach, linked, use_facts=use_facts))
+    unverified = {"helpers": [], "kfuncs": []} if state.facts is None and use_facts else None
+    out = (kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=use_facts,
+                          unverified=unverified)
+           + helper_findings(prog, state, reach, linked, use_facts=use_facts, obj=obj, unverified=unverified))
+    if unverified is not None and (unverified["helpers"] or unverified["kfuncs"]):
+        out += facts_missing(prog, state, unverified)
+    return out
 
 
 def location(linked, pos):
@@ -31,7 +40,39 @@ def location(linked, pos):
     return li.line if li is not None else None
 
 
-def kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True):
+def facts_missing(prog, state, unverified):
+    """No kernel facts: FACTS_MISSING_RISK (unknown) for each call a bundled kernel with facts refuses to
+    this program type, then one FACTS_MISSING (info) listing every call left unverified."""
+    from analyzer.kernel.facts_reference import refusals_helper, refusals_kfunc
+    kernel, pt = state.kernel, prog.info.prog_type
+    refs = state.reference_facts
+    out = []
+    for kind, names, refuse in (("helper", unverified["helpers"], refusals_helper),
+                                ("kfunc", unverified["kfuncs"], refusals_kfunc)):
+        for name, loc in names:
+            no = refuse(refs, name, pt)
+            if not no:
+                continue
+            short = "bpf_" + name[len("BPF_FUNC_"):] if kind == "helper" else name
+            out.append(Finding("FACTS_MISSING_RISK",
+                               f"{kind} {short} from {short_prog_type(pt)}: kernel {kernel.release} has no kernel "
+                               f"facts, and the nearest kernel with facts, {no[0]}, does not offer it to this program type",
+                               location=loc,
+                               hint="add this kernel's facts (`bpfstab kernel facts K --source linux-source-*.deb "
+                                    "--config ...`) to decide it",
+                               detail={kind: name, "refused_on": no, "facts": "none"}))
+    helpers = sorted({n for n, _ in unverified["helpers"]})
+    kfuncs = sorted({n for n, _ in unverified["kfuncs"]})
+    what = ", ".join(p for p in (f"{len(helpers)} helpers" if helpers else "",
+                                 f"{len(kfuncs)} kfuncs" if kfuncs else "") if p)
+    out.append(Finding("FACTS_MISSING", f"kernel {kernel.release} has no kernel facts: whether "
+                       f"{short_prog_type(pt)} programs may call these {what} is unverified",
+                       hint="import with --source (or `bpfstab kernel facts`) to check helper and kfunc access",
+                       detail={"facts": "none", "unverified_helpers": helpers, "unverified_kfuncs": kfuncs}))
+    return out
+
+
+def kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=True, unverified=None):
     out = []
     kernel = state.kernel
     wq_callbacks = any(r is not None and essential_name(r.name) in hook_rules.WQ_CALLBACK_KFUNCS
@@ -75,6 +116,8 @@ def kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=
                                location=loc, detail={"kfunc": essential_name(name)}))
             continue
         in_callback = wq_callbacks and linked[pos] is not None and linked[pos].func != prog.name
+        if unverified is not None and prog.info.prog_type not in hook_rules.KFUNC_HOOK_NOT_OWN:
+            unverified["kfuncs"].append((kf.name, loc))
         out += hook_rules.kfunc_findings(kernel, state.facts if use_facts else None, kf, prog, loc, weak=r.weak,
                                          in_wq_callback=in_callback)
     # bpf_ksym_exists() on a resolved kfunc: ld_imm64 of a FUNC btf id (kernel ≥ 6.4), all insns
@@ -89,7 +132,7 @@ def kfunc_findings(obj, prog, state, kfunc_calls, reach, linked, ext, use_facts=
     return out
 
 
-def helper_findings(prog, state, reach, linked, use_facts=True):
+def helper_findings(prog, state, reach, linked, use_facts=True, obj=None, unverified=None):
     out = []
     if state.max_helper_id is None:
         return out
@@ -108,12 +151,20 @@ def helper_findings(prog, state, reach, linked, use_facts=True):
                                f"{state.kernel.release} (helpers end at #{state.max_helper_id - 1})",
                                location=li.line))
             continue
-        if facts is None or not use_facts:
-            continue
+        if facts is None and unverified is not None and prog_type not in hook_rules.HELPERS_NOT_OWN:
+            name = state.helper_names.get(hid)
+            if name is not None:
+                unverified["helpers"].append((name, li.line))
         name = state.helper_names.get(hid)
         if name is None:
             continue
-        f = hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
+        f = (hook_rules.helper_finding(state.kernel, facts, name, hid, prog_type, li.line)
+             if facts is not None and use_facts else None)
+        if f is None and obj is not None:
+            # offered to the program type: then the proto's gpl_only (rules/license.py)
+            f = license_rules.helper_finding(obj, state.kernel, name, hid, li.line)
+        if f is None:
+            f = preempt_rt_rules.helper_finding(state.kernel, name, hid, li.line)
         if f is not None:
             out.append(f)
     return out

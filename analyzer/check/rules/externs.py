@@ -15,7 +15,7 @@ from btf.core import find_ksym
 from btf.render import func_proto
 
 from analyzer.check.findings import Finding
-from analyzer.kernel.versions import kernel_version_code
+from analyzer.kernel.versions import libbpf_kernel_version
 
 
 @dataclass
@@ -51,7 +51,7 @@ def _find_func(kernel, name, kind):
 def kconfig_value(name, kernel):
     """libbpf's value for a __kconfig extern on this kernel, or None when it has none."""
     if name == "LINUX_KERNEL_VERSION":
-        return kernel_version_code(kernel.release)
+        return libbpf_kernel_version(kernel.release, getattr(kernel, "version_banner", None))
     if name == "LINUX_HAS_BPF_COOKIE":
         return int("BPF_FUNC_get_attach_cookie" in kernel.helpers)
     if name == "LINUX_HAS_SYSCALL_WRAPPER":
@@ -128,16 +128,7 @@ def _resolve_var(obj, ext, kernel, findings):
     name = ext.essential_name or ext.name
     r = Resolved(ext.name, ext.kind, ext.weak, False)
     if not ext.btf_type_id:      # typeless: kallsyms at load time
-        known = kernel.btf.find(name) or (kernel.function_symbols and name in kernel.function_symbols)
-        if known:
-            r.resolved = True
-        elif ext.weak:
-            r.reason = "not in the kernel's BTF or symbol table (weak: defaults to 0)"
-        else:
-            r.reason = "typeless ksym is resolved from /proc/kallsyms"
-            findings.append(Finding("KSYM_UNVERIFIABLE",
-                                    f"typeless ksym '{ext.name}' cannot be checked without kallsyms"))
-        return r
+        return _resolve_typeless(ext, name, kernel, r, findings)
     mod, kbtf, tid = _find_func(kernel, name, K.VAR)
     if not tid:
         r.reason = f"variable '{name}' is not in this kernel's BTF"
@@ -173,4 +164,45 @@ def _resolve_kconfig(ext, kernel, findings):
     else:
         findings.append(Finding("KCONFIG_UNRESOLVED", f"extern '{ext.name}' (strong): not resolved: the "
                                 "kernel config does not set it", hint=f"declare '{ext.name}' __weak"))
+    return r
+
+
+def _resolve_typeless(ext, name, kernel, r, findings):
+    """libbpf bpf_object__read_kallsyms_file → kallsyms_cb: the name's kallsyms address; the same name at
+    two addresses fails (-EINVAL, weak or not); absent: strong → "extern 'X' (strong): not resolved"
+    (-ESRCH), weak → 0. kallsyms lists data symbols only with CONFIG_KALLSYMS_ALL."""
+    from ...kernel.symbols import kallsyms_all_of
+    syms = getattr(kernel, "symbols", None)
+    state = syms.kallsyms(name, kallsyms_all_of(kernel.config)) if syms is not None else "unknown"
+    if state == "found":
+        r.resolved = True
+        return r
+    if state == "ambiguous":
+        r.reason = "several kallsyms addresses"
+        findings.append(Finding("KSYM_AMBIGUOUS", f"extern (ksym) '{ext.name}': resolution is ambiguous (kernel "
+                                f"{kernel.release} has several symbols of that name)", detail={"ksym": name}))
+        return r
+    if state == "absent":
+        data_only = syms.table.get(name, 0) and not syms.is_function(name)
+        why = ("a data symbol, and kallsyms lists data only with CONFIG_KALLSYMS_ALL, which this kernel lacks"
+               if data_only else f"not in kernel {kernel.release}'s symbol table ({syms.source})")
+        r.reason = why
+        if ext.weak:
+            r.reason += " (weak: defaults to 0)"
+            return r
+        findings.append(Finding("KSYM_UNRESOLVED", f"extern '{ext.name}' (strong): not resolved: {why}",
+                                hint=f"declare '{ext.name}' __weak and check it before use", detail={"ksym": name}))
+        return r
+    # unknown: no symbol table, a function-only one, or a data symbol on an unknown KALLSYMS_ALL
+    if syms is not None and syms.table.get(name, 0):
+        need = "the kernel config (CONFIG_KALLSYMS_ALL decides whether kallsyms lists data symbols): import with --config"
+    else:
+        need = ("a symbol table: import the kernel with its System.map (Debian: the one in "
+                f"linux-image-{kernel.release}-dbg; `kernel import ... --system-map FILE`)")
+    if ext.weak:
+        r.reason = f"unverified: needs {need} (weak: 0 when absent)"
+        return r
+    r.reason = "typeless ksym is resolved from /proc/kallsyms"
+    findings.append(Finding("KSYM_UNVERIFIABLE", f"typeless ksym '{ext.name}' cannot be checked: the snapshot of "
+                            f"kernel {kernel.release} lacks {need}", detail={"ksym": name}))
     return r

@@ -13,17 +13,13 @@ are upper bounds (over attach types, capabilities, .filter callbacks): only a Fa
 from btf.btf_ids import KF_FLAGS
 
 from analyzer.check.findings import Finding
+# facts keyed by these program types would not describe what the verifier applies: say nothing
+from analyzer.kernel.facts import HELPERS_NOT_OWN, KFUNC_HOOK_NOT_OWN
 from analyzer.objects.sections import short_prog_type
 from analyzer.kernel.versions import at_least
 
 KF_SLEEPABLE = KF_FLAGS["KF_SLEEPABLE"]
 KF_DESTRUCTIVE = KF_FLAGS["KF_DESTRUCTIVE"]
-# Program types whose helpers or kfunc hook are not their own: EXT programs verify with their target's
-# type (resolve_prog_type() and env->ops = bpf_verifier_ops[tgt_prog->type] in check_attach_btf_id);
-# struct_ops helpers come from each struct_ops type's own verifier_ops (bpf_struct_ops_get_func_proto).
-# Facts keyed by these types would not describe what the verifier applies: say nothing.
-HELPERS_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"))
-KFUNC_HOOK_NOT_OWN = frozenset(("BPF_PROG_TYPE_EXT",))
 # kfuncs that register a bpf_wq callback: that callback runs sleepable (push_async_cb sets
 # in_sleepable), so a sleepable kfunc there is fine in a non-sleepable program.
 WQ_CALLBACK_KFUNCS = frozenset(("bpf_wq_set_callback_impl", "bpf_wq_set_callback"))
@@ -34,6 +30,8 @@ def origin_text(kernel, origin):
     if origin == ".BTF_ids":
         return "the kernel's .BTF_ids"
     kf = kernel.facts.get(origin)
+    if origin == "borrowed" and kf is not None:
+        return f"kernel source facts borrowed from {kf.borrowed_from} ({kf.detail})"
     what = "kernel source" if origin == "source" else "probe" if origin == "probe" else str(origin)
     label = kf and (kf.detail or kf.version)
     return f"{what}: {label}" if label else what

@@ -8,8 +8,6 @@ libbpf even calls the kernel (libbpf find_kernel_btf_id → -ESRCH).
 A snapshot with probe facts (analyzer/probe.py) also knows which variants this very kernel refuses
 whatever the program (PROG_TYPE_REFUSED): a build or policy no section name, target or code can get past.
 """
-import re
-
 from btf import kinds as K
 from btf.compat import essential_name
 from btf.errors import InputError
@@ -67,39 +65,23 @@ def probe_variant_label(info):
     return Variant(info.prog_type, info.attach_type, sleepable).label
 
 
-def _split_refused(entry):
-    """'tracing/trace_fentry:bpf_lsm_file_open (sleepable): EPERM' -> ('tracing/trace_fentry (sleepable)',
-    'EPERM'): the probe's variant label without its attach target, and the error it saw."""
-    label, _, err = entry.rpartition(": ")
-    if not label:
-        label, err = entry, ""
-    sleepable = label.endswith(" (sleepable)")
-    if sleepable:
-        label = label[:-len(" (sleepable)")]
-    label = label.split(":", 1)[0]
-    return label + (" (sleepable)" if sleepable else ""), err
-
-
-def _absent_type_errno(probe, short):
-    """(refused?, errno name or None) for a prog type missing from the probe's prog_types list, from the
-    probe's own warnings. The probe warns for every type where no variant loads, except when the first
-    failure was EINVAL with an empty log (the kernel does not know the type); EXT and STRUCT_OPS are
-    only tried when the probe could build what they need, so for them only a warning proves a refusal."""
-    for w in probe.warnings or ():
-        m = re.match(re.escape(short) + r": no program of this type loads \(\d+ variants; .*?: ([A-Z0-9]+): ", w)
-        if m:
-            return True, m.group(1)
-        m = re.match(re.escape(short) + r": freplace of an XDP program does not load \(([A-Z0-9]+)", w)
-        if m:
-            return True, m.group(1)
-    if short in ("ext", "struct_ops"):
+def _absent_type_errno(probe, prog_type):
+    """(refused?, errno name or None) for a prog type missing from the probe's prog_types list. The probe
+    records a whole-type refusal for every type where no variant loads, except when the first failure
+    was EINVAL with an empty log (the kernel does not know the type); EXT and STRUCT_OPS are only tried
+    when the probe could build what they need, so for them only a record proves a refusal."""
+    rec = probe.type_refusal(prog_type)
+    if rec is not None:
+        return True, rec["errno"]
+    if prog_type in ("BPF_PROG_TYPE_EXT", "BPF_PROG_TYPE_STRUCT_OPS"):
         return False, None
     return True, "EINVAL"
 
 
 def probe_refusal(info, kernel):
     """PROG_TYPE_REFUSED when the snapshot's probe facts (of this kernel) say it refuses the variant the
-    program needs (methods["variants_refused"]), or loads no program of its type at all (prog_types)."""
+    program needs (a variant refusal record), or loads no program of its type at all (prog_types, and a
+    whole-type refusal record: KernelFacts.type_refusal)."""
     facts = getattr(kernel, "facts", None) or {}
     probe = facts.get("probe")
     if probe is None or info.prog_type is None:
@@ -111,15 +93,13 @@ def probe_refusal(info, kernel):
     label = probe_variant_label(info)
     what = errno = None
     if probe.prog_types is not None and info.prog_type not in probe.prog_types:
-        refused, errno = _absent_type_errno(probe, short)
+        refused, errno = _absent_type_errno(probe, info.prog_type)
         if refused:
             what = f"{short} programs"
     if what is None:
-        for entry in ((probe.methods or {}).get("variants_refused") or {}).get(short, ()):
-            got, err = _split_refused(entry)
-            if got == label:
-                what, errno = f"{label} programs", err or None
-                break
+        rec = probe.variant_refusal(info.prog_type, label)
+        if rec is not None:
+            what, errno = f"{label} programs", rec["errno"]
     if what is None:
         return None
     seen = f" with {errno}" if errno else ""
@@ -154,7 +134,7 @@ def check_attach_target(info, kernel):
         mod, fn = split_module(target)
         name = prefix + fn
         if kernel.btf.find(name, kind):
-            return []
+            return _attach_address(info, kernel, name, kind, at)
         for mname, mbtf in kernel.modules.items():
             if (mod is None or mod == mname) and mbtf.find_own(name, kind):
                 return []
@@ -167,12 +147,35 @@ def check_attach_target(info, kernel):
     if info.prog_type == "BPF_PROG_TYPE_KPROBE" and at is None and info.section.split("/")[0] in (
             "kprobe", "kretprobe"):
         fn = target.split("+")[0]
-        if fn and kernel.btf.find(fn, K.FUNC) == 0 and not (
-                kernel.function_symbols and fn in kernel.function_symbols):
+        syms = getattr(kernel, "symbols", None)
+        if fn and syms is not None:
+            if not syms.is_function(fn) and ":" not in fn:
+                return [Finding("KPROBE_TARGET_MISSING",
+                                f"kprobe target '{fn}' is not a function in kernel {kernel.release}'s symbol "
+                                f"table ({syms.source})", detail={"target": fn})]
+        elif fn and kernel.btf.find(fn, K.FUNC) == 0:
             return [Finding("KPROBE_TARGET_MISSING",
                             f"kprobe target '{fn}' is not a function in kernel {kernel.release}'s BTF",
                             detail={"target": fn})]
     return []
+
+
+# attach types whose target address bpf_check_attach_target looks up (its `default:` case)
+_ADDRESS_CHECKED = frozenset(("BPF_TRACE_FENTRY", "BPF_TRACE_FEXIT", "BPF_MODIFY_RETURN", "BPF_TRACE_FSESSION",
+                              "BPF_LSM_MAC", "BPF_LSM_CGROUP"))
+
+
+def _attach_address(info, kernel, name, kind, at):
+    """kernel bpf_check_attach_target: a vmlinux FUNC target needs kallsyms_lookup_name(name) != 0."""
+    syms = getattr(kernel, "symbols", None)
+    if syms is None or kind != K.FUNC or at not in _ADDRESS_CHECKED or syms.is_function(name):
+        return []
+    return [Finding("ATTACH_ADDRESS_MISSING",
+                    f"attach target '{name}' ({info.section}) is in kernel {kernel.release}'s BTF but has no "
+                    f"address in its symbol table ({syms.source}): 'The address of function {name} cannot be "
+                    f"found'", detail={"target": name},
+                    hint="the function is inlined or not traceable on this kernel; attach to a caller, or mark "
+                         "the program '?' and enable it only where the target has an address")]
 
 
 def _struct_ops_map(obj, var_name):

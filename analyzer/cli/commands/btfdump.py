@@ -153,12 +153,13 @@ def run_dump(args):
     btf = load_btf(args.file, args.base)
     tags = not args.no_type_tags
     if args.kfuncs:
-        _write(f"extern {render.func_proto(btf, tid, tags=tags)} __ksym;\n" for tid in kfunc_ids(btf))
+        _write(render.bounded(btf, (f"extern {render.func_proto(btf, tid, tags=tags)} __ksym;\n"
+                                    for tid in kfunc_ids(btf))))
         return 0
     ids = select_types(btf, args.types) if args.types else None
     if args.format == "raw":
-        _write(s + "\n" for s in render.raw_dump_all(btf, ids))
+        _write(render.bounded(btf, (s + "\n" for s in render.raw_dump_all(btf, ids))))
     else:
         ids = ids if ids is not None else c_ids(btf)
-        _write(render.type_definition(btf, tid, tags=tags) + "\n\n" for tid in ids)
+        _write(render.bounded(btf, (render.type_definition(btf, tid, tags=tags) + "\n\n" for tid in ids)))
     return 0

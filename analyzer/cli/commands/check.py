@@ -8,11 +8,16 @@ code the optimiser drops) is not judged for sources."""
 import sys
 
 from btf.errors import InputError
+from btf.inert import inert
+
+from analyzer.check import summary
 from analyzer.check.engine import check_objects
 from analyzer.cli.progress import Progress
 from analyzer.kernel.versions import release_key
 from analyzer.check.min_kernel import min_kernels
+from analyzer.views.artifacts import artifacts
 from analyzer.cli.commands._common import add_input_args, read_inputs, read_sources, write_output
+from reports.registry import renderer
 
 
 def register(sub):
@@ -26,7 +31,7 @@ def register(sub):
                         "kernel source 'kernel import' accepts (default: bundled kernels + running)")
     p.add_argument("--format", choices=("text", "json", "html", "md", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="fails",
+    p.add_argument("--fail-on", choices=summary.FAIL_ON, default="fails",
                    help="what makes the exit code 1, each level including the ones before it: fails (a "
                         "program fails to load), unknown (also: cannot be told offline), feature-off (also: "
                         "loads with a feature off), warnings (also: any warning); never (default: fails)")
@@ -38,7 +43,7 @@ def register(sub):
 def load_inputs(args, *, allow_none=False):
     objects, warnings = read_inputs(args, allow_none=allow_none)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
     return objects
 
 
@@ -48,7 +53,7 @@ def run(args):
     sources = read_sources(args)           # C sources: verdicts from source analysis (libclang)
     for m in sources:
         for w in m.warnings:
-            print(f"bpfstab: warning: {m.path}: {w}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(m.path)}: {inert(w)}", file=sys.stderr)
     objects = load_inputs(args, allow_none=bool(sources))
     kernels = resolve_kernels(args.kernel)
     kernels = sorted(kernels, key=lambda k: release_key(k.release))
@@ -59,43 +64,15 @@ def run(args):
         what = "no kernels" if not kernels else "no BPF programs in the inputs"
         raise InputError(" ".join(args.inputs), f"nothing to check: {what}")
     mk = min_kernels(results, kernels) if args.min_kernel else None
-    if args.min_kernel and args.format in ("text", "json", None):
-        from reports import min_kernel
-        text = min_kernel.render(mk, args.format)     # its own listing / bpfstab.min-kernel/1
+    if args.min_kernel and args.format in ("text", "json"):
+        text = renderer("min-kernel", args.format)(mk)        # its own listing / bpfstab.min-kernel/1
     elif args.format == "json":
-        from reports import check_json
-        text = check_json.render(results, kernels)
-    elif args.format in RENDERERS:
-        import importlib
-        text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(results, kernels, min_kernel=mk)
+        text = renderer("check", "json")(results, kernels)
+    elif args.format == "text":
+        text = renderer("check", "text")(results, kernels, color=args.output is None and sys.stdout.isatty())
+    elif args.format == "sarif":            # SARIF locates findings in files: resolved here, not in reports/
+        text = renderer("check", "sarif")(results, kernels, min_kernel=mk, artifacts=artifacts(results))
     else:
-        from reports import check_text
-        color = args.output is None and sys.stdout.isatty()
-        text = check_text.render(results, kernels, color=color)
+        text = renderer("check", args.format)(results, kernels, min_kernel=mk)
     write_output(args.output, text)
-    return exit_code(results, args.fail_on)
-
-
-# --fail-on levels, each including the ones before it
-FAIL_ON = ("fails", "unknown", "feature-off", "warnings", "never")
-FEATURE_OFF = "loads with a feature off"          # findings.CODES consequence
-
-
-RENDERERS = {"html": "check_html", "md": "check_markdown", "sarif": "check_sarif", "junit": "check_junit"}
-
-
-def exit_code(results, fail_on):
-    """1 when some result meets the --fail-on level (or a stricter one), else 0."""
-    if fail_on == "never":
-        return 0
-    level = FAIL_ON.index(fail_on)
-    for r in results:
-        if r.verdict == "fails":
-            return 1
-        if level >= FAIL_ON.index("unknown") and r.verdict == "unknown":
-            return 1
-        if level >= FAIL_ON.index("feature-off") and any(f.consequence == FEATURE_OFF for f in r.findings):
-            return 1
-        if level >= FAIL_ON.index("warnings") and any(f.severity == "warning" for f in r.findings):
-            return 1
-    return 0
+    return summary.exit_code(results, args.fail_on)

@@ -8,13 +8,14 @@
 
 Exit codes: 0 ok; impact exits 1 when some program that loads on OLD fails on NEW; 2 bad input.
 """
-import json
 import sys
 
+from btf.inert import inert
 from btf.errors import InputError
 
 from analyzer.cli.progress import Progress
 from analyzer.cli.commands._common import add_input_args, read_inputs, write_output
+from reports.registry import renderer
 
 KERNEL_HELP = ("snapshot file, bundled name or version (e.g. 6.1), 'running', 'all', or any kernel source "
                "'kernel import' accepts (default: bundled kernels + running)")
@@ -63,7 +64,7 @@ def register(sub):
 def _objects(args):
     objects, warnings = read_inputs(args)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
     return objects
 
 
@@ -75,7 +76,7 @@ def _kernels(specs, quiet):
 
 # ------------------------------------------------------------------------------ deps
 def run_deps(args):
-    from analyzer.views.graph import build_graph, to_dot, to_graphml, to_json, who_uses
+    from analyzer.views.graph import build_graph, who_uses
     objects = _objects(args)
     if args.who_uses is not None:
         fmt = args.format or "text"
@@ -84,12 +85,7 @@ def run_deps(args):
         kernels = _kernels(args.kernel, args.quiet) if args.kernel else []
         g = build_graph(objects, kernels, changes=False)
         rows = who_uses(g, args.who_uses)
-        if fmt == "json":
-            text = json.dumps({"schema": "bpfstab.who-uses/1", "name": args.who_uses, "uses": rows},
-                              indent=2) + "\n"
-        else:
-            text = who_uses_text(args.who_uses, rows)
-        write_output(args.output, text)
+        write_output(args.output, renderer("who-uses", fmt)(args.who_uses, rows))
         return 0
     fmt = args.format or "json"
     if fmt == "text":
@@ -97,34 +93,8 @@ def run_deps(args):
     kernels = _kernels(args.kernel, args.quiet)
     with Progress(len(objects), "graph", quiet=args.quiet) as bar:
         g = build_graph(objects, kernels, progress=bar)
-    text = {"json": to_json, "graphml": to_graphml, "dot": to_dot}[fmt](g)
-    write_output(args.output, text)
+    write_output(args.output, renderer("deps", fmt)(g))
     return 0
-
-
-def who_uses_text(name, rows):
-    if not rows:
-        return f"nothing in the inputs depends on '{name}'\n"
-    out = []
-    last = None
-    for r in rows:
-        head = (r["item_type"], r["item"])
-        if head != last:
-            n = sum(1 for x in rows if (x["item_type"], x["item"]) == head)
-            out.append(f"{r['item_type']} {r['item']}: {n} dependent{'s' if n != 1 else ''}")
-            last = head
-        who = f"{r['object']}:{r['program']}" if r["program"] else r["object"]
-        how = ", ".join(r["how"])
-        if r["weak"] is not None:
-            how += ", weak" if r["weak"] else ", strong"
-        if r["guarded"] is not None:
-            how += ", guarded" if r["guarded"] else ", not guarded"
-        via = f" via {r['via']}" if r["via"] else ""
-        rel = f" [{', '.join(r['reloc'])}]" if r["reloc"] else ""
-        at = f" at {', '.join(r['lines'][:4])}" + (f" +{len(r['lines']) - 4}" if len(r["lines"]) > 4 else "") \
-            if r["lines"] else ""
-        out.append(f"  {who}: {how}{rel}{via}{at}")
-    return "\n".join(out) + "\n"
 
 
 # ------------------------------------------------------------------------------ impact
@@ -140,7 +110,7 @@ def _older_bundled(new):
 
 
 def run_impact(args):
-    from analyzer.views.impact import impact, render_text
+    from analyzer.views.impact import impact
     from analyzer.kernel.snapshot import resolve_kernel
     if args.kfunc is not None:
         if not args.kernel:
@@ -154,22 +124,15 @@ def run_impact(args):
         new = resolve_kernel(args.diff[1], quiet=args.quiet)
     objects = _objects(args)
     doc = impact(objects, old, new, kfunc=args.kfunc)
-    text = json.dumps(doc, indent=2) + "\n" if args.format == "json" else render_text(doc)
-    write_output(args.output, text)
+    write_output(args.output, renderer("impact", args.format)(doc))
     return 1 if doc["programs"] else 0
 
 
 # ------------------------------------------------------------------------------ audit
-RENDERERS = {"text": "audit_text", "json": "audit_json", "md": "audit_markdown", "html": "audit_html"}
-
-
 def run_audit(args):
-    import importlib
-
     from analyzer.views.audit import audit
     objects = _objects(args)
     kernels = _kernels(args.kernel, args.quiet)
     doc = audit(objects, kernels)
-    text = importlib.import_module(f"reports.{RENDERERS[args.format]}").render(doc)
-    write_output(args.output, text)
+    write_output(args.output, renderer("audit", args.format)(doc))
     return 0

@@ -1,10 +1,12 @@
 """`bpfstab kernel import|facts|show|list`: make, annotate, inspect and enumerate kernel snapshots."""
-import json
 import os
 import sys
 from pathlib import Path
 
+from btf.inert import inert
 from btf.errors import InputError
+
+from reports.registry import renderer
 
 
 def register(subparsers):
@@ -13,14 +15,21 @@ def register(subparsers):
     sub.required = True
 
     imp = sub.add_parser("import", help="make a snapshot from a kernel file, a Debian package or 'running'")
-    imp.add_argument("src", metavar="SRC", help="'running', raw BTF, vmlinux, vmlinuz/bzImage or a .deb")
+    imp.add_argument("src", metavar="SRC", nargs="+",
+                     help="'running', raw BTF, vmlinux, vmlinuz/bzImage, or one kernel's Debian packages "
+                          "(image/binary, base, modules, -dbg; missing siblings are looked for next to them)")
     imp.add_argument("--config", metavar="FILE", help="the kernel's .config (when SRC does not carry it)")
+    imp.add_argument("--system-map", metavar="FILE", dest="system_map",
+                     help="the kernel's System.map (symbols for typeless ksyms, fentry and kprobe targets)")
     imp.add_argument("--name", metavar="NAME", help="name of the snapshot (default: the file name or release)")
     imp.add_argument("--modules", action="store_true", help="also import module BTF (larger snapshot)")
     imp.add_argument("-o", "--output", metavar="FILE", help="where to write the snapshot (default: the cache)")
     imp.add_argument("--source", metavar="TREE",
                      help="kernel source (directory, linux-source .deb or .tar.xz): attach kfunc/helper access "
                           "per program type read from it with libclang")
+    imp.add_argument("--no-borrow", action="store_true", dest="no_borrow",
+                     help="without --source, do not borrow the source facts of a bundled kernel of the same "
+                          "major.minor")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     imp.set_defaults(func=cmd_import)
 
@@ -55,30 +64,38 @@ def register(subparsers):
 def cmd_import(args):
     from analyzer.kernel import snapshot as kernels
     from analyzer.cli.progress import Progress
-    if args.src != "running" and not os.path.exists(args.src):
-        raise InputError(args.src, "no such file")
-    if args.config is not None and not os.path.isfile(args.config):
-        raise InputError(args.config, "no such file")
+    for src in args.src:
+        if src != "running" and not os.path.exists(src):
+            raise InputError(src, "no such file")
+    for flag in (args.config, args.system_map):
+        if flag is not None and not os.path.isfile(flag):
+            raise InputError(flag, "no such file")
+    src = args.src if len(args.src) > 1 else args.src[0]
     if args.source is not None and not os.path.exists(args.source):
         raise InputError(args.source, "no such file or directory")
     with Progress(0, "import", quiet=args.quiet) as pr:
         if args.output:
-            snap = kernels.import_kernel(args.src, config_path=args.config, name=args.name,
-                                         with_modules=args.modules, progress=pr)
+            snap = kernels.import_kernel(src, config_path=args.config, name=args.name,
+                                         with_modules=args.modules, progress=pr, system_map=args.system_map)
             out = args.output
         else:
-            snap, out = kernels.import_to_cache(args.src, config_path=args.config, name=args.name,
-                                                with_modules=args.modules, progress=pr)
+            snap, out = kernels.import_to_cache(src, config_path=args.config, name=args.name,
+                                                with_modules=args.modules, progress=pr, system_map=args.system_map)
         if args.source is not None:
             _attach_source_facts(snap, args.source, args.config, pr, use_cache=True)
-        if args.output or args.source is not None:
+        elif not args.no_borrow:
+            from analyzer.kernel.facts_reference import borrow
+            kf = borrow(snap)
+            if kf is not None:
+                snap.set_facts(kf)
+        if args.output or args.source is not None or snap.facts:
             out = kernels.save_snapshot(snap, out)
+    # what was found and what was not, on every import (kept in the snapshot too: `kernel show`)
     if not args.quiet:
+        sys.stderr.write(renderer("kernel import", "text")(snap))
         c = snap.kfunc_counts()
         print(f"{snap.release} {snap.arch}: {snap.btf.type_count - 1} types, {c['total']} kfuncs, "
               f"{len(snap.module_names)} modules", file=sys.stderr)
-        if args.source is not None:
-            print(_facts_line(snap, snap.facts["source"]), file=sys.stderr)
     print(out)
     return 0
 
@@ -104,6 +121,13 @@ def _config_text(snap, config_path):
 def _attach_source_facts(snap, source, config_path, progress, use_cache=True):
     from analyzer.kernel import source as kernel_source
     text, label = _config_text(snap, config_path)
+    if config_path is None and not label.startswith("the full config"):
+        n = sum(1 for v in snap.config.values() if v != "n")
+        loud = ("WARNING: no kernel config: the source is parsed with every CONFIG_ option unset, so "
+                "#ifdef'd kfunc sets and helpers are missing from the facts" if n == 0 else
+                f"WARNING: no full kernel config: the source is parsed with only {label}; #ifdef CONFIG_ "
+                "blocks outside it are skipped")
+        print(f"{loud}; pass --config with the kernel's .config", file=sys.stderr)
     kf = kernel_source.source_facts(source, text, config_label=label, progress=progress, use_cache=use_cache)
     if config_path is None and not label.startswith("the full config"):
         kf.warnings = [f"parsed with the snapshot's config subset ({label}); pass --config with the full "
@@ -129,14 +153,6 @@ def _built_version(snap):
     return None
 
 
-def _facts_line(snap, kf):
-    from analyzer.kernel.source import kfunc_coverage
-    cov = kfunc_coverage(snap, kf)
-    return (f"facts from {kf.origin}: {kf.detail or '-'}: {len(kf.kfunc_prog_types)} kfuncs with program types "
-            f"({cov['known']}/{cov['total']} of the snapshot's kfuncs), helpers for "
-            f"{len(kf.helper_prog_types)} program types, {len(kf.warnings)} warnings")
-
-
 def cmd_facts(args):
     from analyzer.kernel import snapshot as kernels
     from analyzer.cli.progress import Progress
@@ -159,75 +175,15 @@ def cmd_facts(args):
         kf = _attach_source_facts(snap, args.source, args.config, pr, use_cache=not args.no_cache)
     kernels.save_snapshot(snap, out)
     if not args.quiet:
-        print(_facts_line(snap, kf), file=sys.stderr)
+        print(renderer("kernel facts", "text")(snap, kf), file=sys.stderr)
     print(out)
     return 0
-
-
-def _flags_text(k):
-    if k.flags is None:
-        return ""
-    return "|".join(k.flag_names) if k.flag_names else f"0x{k.flags:x}"
 
 
 def cmd_show(args):
     from analyzer.kernel import snapshot as kernels
     snap = kernels.resolve_kernel(args.kernel, quiet=args.quiet)
-    if args.json:
-        json.dump(snap.to_json(), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    c = snap.counts()
-    kc = snap.kfunc_counts()
-    w = sys.stdout.write
-    w(f"kernel   {snap.id}\n")
-    w(f"release  {snap.release}\n")
-    w(f"arch     {snap.arch}\n")
-    w(f"source   {snap.source}\n")
-    if snap.path:
-        w(f"file     {snap.path}\n")
-    by = ", ".join(f"{m} {n}" for m, n in kc.items() if m not in ("total", "impl") and n)
-    w(f"types {c['types']}  kfuncs {c['kfuncs']} ({by or 'none'}"
-      f"{', _impl ' + str(kc['impl']) if kc['impl'] else ''})\n")
-    w(f"prog types {c['prog_types']}  attach types {c['attach_types']}  map types {c['map_types']}  "
-      f"helpers {c['helpers']}  contexts {c['contexts']}  struct_ops {c['struct_ops']}\n")
-    syms = c["function_symbols"]
-    w(f"functions {c['functions']}  tracepoints {c['tracepoints']}  lsm hooks {c['lsm_hooks']}  "
-      f"iterators {c['iterators']}  symtab functions {syms if syms is not None else '-'}  modules {c['modules']}\n")
-    if snap.struct_ops:
-        w(f"struct_ops: {' '.join(snap.struct_ops)}\n")
-    if snap.config:
-        hl = [f"{k[7:]}={snap.config[k]}" for k in kernels.CONFIG_HIGHLIGHTS if k in snap.config]
-        w(f"config ({len(snap.config)} BPF-relevant options): {' '.join(hl)}\n")
-    else:
-        w("config: not available\n")
-    for n in snap.notes:
-        w(f"note: {n}\n")
-    for origin, kf in sorted(snap.facts.items()):
-        w(_facts_line(snap, kf) + "\n")
-        for k, v in sorted(kf.methods.items()):
-            w(f"  {k}: {v}\n")
-    if not snap.facts:
-        w("facts: none (program-type access of kfuncs and helpers unknown; `bpfstab kernel facts` adds them)\n")
-    w(f"\nkfuncs ({len(snap.kfuncs)}):\n")
-    for k in snap.kfuncs.values():
-        extra = []
-        fl = _flags_text(k)
-        if fl:
-            extra.append(fl)
-        if k.fastcall:
-            extra.append("fastcall")
-        if k.impl_of:
-            extra.append(f"impl of {k.impl_of}")
-        if k.module:
-            extra.append(f"module {k.module}")
-        types, origin = snap.merged_facts.kfunc_prog_type_list(k.impl_of if k.impl_of and k.found_by ==
-                                                               ["kf_implicit_args"] else k.name)
-        if types is not None:
-            short = [t[len("BPF_PROG_TYPE_"):].lower() if t.startswith("BPF_PROG_TYPE_") else "all" for t in types]
-            extra.append(f"prog types ({origin}): {' '.join(short) or 'none'}")
-        extra.append("found by " + ",".join(k.found_by))
-        w(f"  {k.proto};  /* {'; '.join(extra)} */\n")
+    sys.stdout.write(renderer("kernel show", "json" if args.json else "text")(snap))
     return 0
 
 
@@ -244,17 +200,8 @@ def cmd_list(args):
             s["where"] = where
             rows.append(s)
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    if not rows:
-        print(f"no kernel snapshots (bundled: {kernels.bundled_dir() or 'none'}, cache: {kernels.cache_dir()})")
-        return 0
-    hdr = ("ID", "RELEASE", "ARCH", "KFUNCS", "WHERE", "SOURCE", "FILE")
-    table = [hdr] + [(r["id"], r["release"] or "-", r["arch"] or "-",
-                      "-" if r["kfuncs"] is None else str(r["kfuncs"]), r["where"],
-                      (r["source"] or r.get("error") or "-")[:60], r["file"]) for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(hdr) - 1)]
-    for row in table:
-        print("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:-1])) + "  " + row[-1])
+        sys.stdout.write(renderer("kernel list", "json")(rows))
+    else:
+        sys.stdout.write(renderer("kernel list", "text")(rows, bundled=kernels.bundled_dir(),
+                                                          cache=kernels.cache_dir()))
     return 0

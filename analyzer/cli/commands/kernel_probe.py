@@ -2,13 +2,15 @@
 map types it has and which helpers and kfuncs each program type may call; attach those facts
 (origin "probe") to the running kernel's snapshot and report where they differ from source facts.
 
-The probing lives in analyzer/probe.py; this module parses arguments, saves and prints.
+The probing lives in analyzer/probe.py; this module parses arguments and saves; reports/kernel_probe.py
+writes the summary.
 """
-import json
 import os
 import sys
 
 from btf.errors import InputError
+
+from reports.registry import renderer
 
 SCHEMA = "bpfstab.probe/1"
 
@@ -58,41 +60,6 @@ def _carry_over(new, old, only):
         new.methods.setdefault(key, val)
 
 
-def summary_lines(snap, facts, stats):
-    """Human summary of one probe: counts per category, warnings, disagreements with source facts."""
-    out = []
-    s = stats.seconds
-    out.append(f"probed {facts.version} (running) in {s.get('total', 0):.1f} s, {stats.loads} bpf() calls")
-    if facts.prog_types is not None:
-        known = [n for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC"]
-        no = [n[len("BPF_PROG_TYPE_"):].lower() for n in known if n not in facts.prog_types]
-        out.append(f"prog types   {len(facts.prog_types)}/{len(known)} load"
-                   + (f" (not: {', '.join(no)})" if no else ""))
-    if facts.map_types is not None:
-        vals = {v for n, v in snap.map_types.items() if v != 0}
-        got = {snap.map_types[n] for n in facts.map_types if n in snap.map_types}
-        no = sorted({n[len("BPF_MAP_TYPE_"):].lower() for n, v in snap.map_types.items()
-                     if v != 0 and v not in got and not n.endswith("_DEPRECATED")})
-        out.append(f"map types    {len(got)}/{len(vals)} create" + (f" (not: {', '.join(no)})" if no else ""))
-    if facts.helper_prog_types:
-        sizes = sorted(len(v) for v in facts.helper_prog_types.values())
-        total = len([n for n, v in snap.helpers.items() if v != 0])
-        pairs = sum(sizes)
-        out.append(f"helpers      {len(sizes)} prog types x {total} helpers: {pairs} offered pairs, "
-                   f"{sizes[0]}-{sizes[-1]} per prog type")
-    if facts.kfunc_prog_types:
-        from analyzer.kernel.facts import ALL_PROG_TYPES
-        every = sum(1 for v in facts.kfunc_prog_types.values() if ALL_PROG_TYPES in v)
-        none = sum(1 for v in facts.kfunc_prog_types.values() if not v)
-        some = len(facts.kfunc_prog_types) - every - none
-        probed = facts.methods.get("kfunc_probed_prog_types") or []
-        out.append(f"kfuncs       {len(facts.kfunc_prog_types)} kfuncs x {len(probed)} prog types: "
-                   f"{every} for every type, {some} for some, {none} for none probed")
-    for w in facts.warnings:
-        out.append(f"warning: {w}")
-    return out
-
-
 def cmd_probe(args):
     from analyzer.kernel import snapshot as kernels
     from analyzer.kernel import probe
@@ -120,18 +87,8 @@ def cmd_probe(args):
         doc = {"schema": SCHEMA, "kernel": snap.id, "release": snap.release, "file": str(out),
                "categories": list(only), "seconds": {k: round(v, 3) for k, v in stats.seconds.items()},
                "bpf_calls": stats.loads, "facts": facts.to_json(), "disagreements": disagreements}
-        json.dump(doc, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    w = sys.stdout.write
-    for line in summary_lines(snap, facts, stats):
-        w(line + "\n")
-    if "source" in snap.facts:
-        src = snap.facts["source"]
-        w(f"source facts ({src.detail or 'kernel source'}): {len(disagreements)} disagreement(s); "
-          "the probe wins\n")
-        for d in disagreements:
-            w(f"  {d}\n")
-    w(f"wrote {out}\n")
+        sys.stdout.write(renderer("kernel probe", "json")(doc))
+    else:
+        sys.stdout.write(renderer("kernel probe", "text")(snap, facts, stats, disagreements, out))
     return 0
 

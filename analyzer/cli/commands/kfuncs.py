@@ -1,18 +1,17 @@
 """`bpfstab kfuncs KERNEL`, `bpfstab diff OLD NEW`, `bpfstab timeline KERNEL...`.
 
 Parsing, assembling the JSON documents ("bpfstab.kfuncs/1", "bpfstab.diff/1", "bpfstab.timeline/1")
-and handing them to a renderer (reports/<command>_<format>.py); the comparisons live in
+and handing them to their renderer (reports/registry.py); the comparisons live in
 analyzer/diff.py, the program-type facts in analyzer/facts.py.
 """
-import importlib
-import json
 
 from btf.errors import InputError
 
 from analyzer.cli.commands._common import write_output
+from reports.registry import renderer
+from analyzer.objects.sections import full_prog_type, short_prog_type
 
 FORMATS = ("text", "json", "md", "html")
-MODULE_SUFFIX = {"text": "text", "md": "markdown", "html": "html"}
 # --hook shorthands the kernel's kfunc hooks go by (BTF_KFUNC_HOOK_TC is BPF_PROG_TYPE_SCHED_CLS)
 HOOK_ALIASES = {"tc": "sched_cls"}
 
@@ -49,13 +48,8 @@ def register(subparsers):
 
 
 def emit(args, report, doc):
-    """The document as JSON, or through reports/<report>_<format>.py, to -o FILE or stdout."""
-    if args.format == "json":
-        text = json.dumps(doc, indent=1) + "\n"
-    else:
-        module = importlib.import_module(f"reports.{report}_{MODULE_SUFFIX[args.format]}")
-        text = module.render(doc)
-    write_output(args.output, text)
+    """The document through its (report, --format) renderer, to -o FILE or stdout."""
+    write_output(args.output, renderer(report, args.format)(doc))
     return 0
 
 
@@ -65,9 +59,9 @@ def resolve_hook(snap, query):
     q = query.strip()
     short = q[len("BPF_PROG_TYPE_"):] if q.upper().startswith("BPF_PROG_TYPE_") else q
     short = HOOK_ALIASES.get(short.lower(), short.lower())
-    name = "BPF_PROG_TYPE_" + short.upper()
+    name = full_prog_type(short)
     if name not in snap.prog_types or name == "BPF_PROG_TYPE_UNSPEC":
-        known = sorted(n[len("BPF_PROG_TYPE_"):].lower() for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC")
+        known = sorted(short_prog_type(n) for n in snap.prog_types if n != "BPF_PROG_TYPE_UNSPEC")
         raise InputError(query, f"not a program type of kernel {snap.id} (one of: {', '.join(known)}; "
                                 f"or tc for sched_cls)")
     return name
@@ -136,7 +130,7 @@ def cmd_diff(args):
     only = parse_only(args.only)
     old = kernels.resolve_kernel(args.old, quiet=args.quiet)
     new = kernels.resolve_kernel(args.new, quiet=args.quiet)
-    return emit(args, "diff", diff_json(old, new, diff_kernels(old, new, only)))
+    return emit(args, "diff", diff_json(old, new, diff_kernels(old, new, only), only))
 
 
 # ------------------------------------------------------------------------------ timeline

@@ -1,12 +1,14 @@
 """`bpfstab scan`: list the BPF objects inside files, packages and directories (and extract them)."""
-import json
 import os
 import re
 import sys
 
+from btf.inert import inert
 from analyzer.objects.embedded import find_objects, program_sections
 from analyzer.cli.progress import Progress
 from btf.errors import InputError
+
+from reports.registry import renderer
 
 HELP = """\
 Find eBPF objects: plain .bpf.o files, objects embedded in ELF executables and libraries
@@ -57,7 +59,7 @@ def run(args):
             results.extend(objs)
             warnings.extend(warns)
     for w in warnings:
-        print(f"bpfstab: warning: {w}", file=sys.stderr)
+        print(f"bpfstab: warning: {inert(w)}", file=sys.stderr)
 
     rows = []
     for o in results:
@@ -65,7 +67,7 @@ def run(args):
             secs = program_sections(o.data)
         except Exception as e:          # validated already; keep listing the rest
             secs = []
-            print(f"bpfstab: warning: {o.name}: cannot list sections: {e}", file=sys.stderr)
+            print(f"bpfstab: warning: {inert(o.name)}: cannot list sections: {inert(e)}", file=sys.stderr)
         rows.append({"name": o.name, "container": o.container, "member": o.member,
                      "offset": o.offset, "size": o.size, "duplicate_of": o.duplicate_of,
                      "program_sections": secs})
@@ -94,17 +96,7 @@ def run(args):
             row["extracted_to"] = dest
 
     if args.json:
-        json.dump({"objects": rows, "warnings": warnings}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    for row in rows:
-        where = row["container"] + (f" member {row['member']}" if row["member"] else "")
-        dup = f" (duplicate of {row['duplicate_of']})" if row["duplicate_of"] else ""
-        print(f"{row['name']}  {row['size']} bytes at offset {row['offset']} in {where}{dup}")
-        print(f"    sections: {' '.join(row['program_sections']) or '(no program sections)'}")
-        if "extracted_to" in row:
-            print(f"    written to {row['extracted_to']}")
-    n_dup = sum(1 for r in rows if r["duplicate_of"])
-    print(f"{len(rows)} object(s) found" + (f", {n_dup} duplicate(s)" if n_dup else "")
-          + (f", {len(warnings)} warning(s)" if warnings else ""))
+        sys.stdout.write(renderer("scan", "json")(rows, warnings))
+    else:
+        sys.stdout.write(renderer("scan", "text")(rows, warnings))
     return 0

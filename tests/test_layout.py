@@ -140,6 +140,44 @@ def test_roles_are_packages():
     assert flat == ["analyzer.__main__"], f"modules outside the role packages: {flat}"
 
 
+def test_one_map_model():
+    """Compiled and C-source maps are one model for the map rules: both dataclasses carry every field
+    of rules.maps.MapModel, with the same name."""
+    import dataclasses
+    import typing
+    from analyzer.check.rules.maps import MapModel
+    from analyzer.objects.maps import MapDef
+    from analyzer.source.program import SourceMap
+    wanted = set(typing.get_type_hints(MapModel))
+    assert {"name", "type", "max_entries", "inner", "legacy", "internal"} <= wanted
+    for cls in (MapDef, SourceMap):
+        have = {f.name for f in dataclasses.fields(cls)}
+        assert wanted <= have, f"{cls.__name__} lacks {sorted(wanted - have)}"
+
+
+def _defined_functions(mod):
+    tree = ast.parse(open(MODULES[mod]).read(), MODULES[mod])
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_call_and_core_rules_live_in_rules():
+    """The kfunc/helper call checks and libbpf's CO-RE step are rules (analyzer.check.rules.calls /
+    .core), used by the object and the C-source paths; neither path keeps its own copy."""
+    assert {"check", "kfunc_findings", "helper_findings"} <= _defined_functions("analyzer.check.rules.calls")
+    assert {"calc", "error_finding", "poison_finding", "relocate_program"} <= \
+        _defined_functions("analyzer.check.rules.core")
+    for mod in ("analyzer.check.engine", "analyzer.check.source_check"):
+        text = open(MODULES[mod]).read()
+        for code in ("CORE_RELO_ERROR", "CORE_RELO_POISONED", "CORE_RELO_GUARDED", "KFUNC_NOT_KFUNC",
+                     "KFUNC_WEAK_CALL_REACHABLE", "HELPER_UNKNOWN", "NOT_AUTOLOADED"):
+            assert f'"{code}"' not in text or (mod, code) == ("analyzer.check.engine", "NOT_AUTOLOADED"), \
+                f"{mod} builds {code} findings itself"
+        assert "calc_relo(" not in text, f"{mod} calls btf.core.calc_relo itself"
+    imports = {f"{t}.{n}" if n else t
+               for t, n, _ in _imports("analyzer.check.source_check", MODULES["analyzer.check.source_check"])}
+    assert {"analyzer.check.rules.calls", "analyzer.check.rules.core"} <= imports
+
+
 TESTS = os.path.join(ROOT, "tests")
 NOT_ROLES = {"data", "support", "realload", "fuzz", "hostile", "__pycache__"}
 

@@ -2,8 +2,8 @@
 
 The rules are the engine's: program/attach type and attach target (rules/progtype), maps (rules/maps),
 extern resolution with libbpf's prototype rule (rules/externs, on the source's local BTF), kfunc and
-helper call checks (the engine's per-call checks, fed with source call sites), CO-RE relocations
-(btf.core.calc_relo on the source's local BTF). What source cannot show is left out: the ISA level and
+helper call checks (rules/calls, fed with source call sites), CO-RE relocations
+(rules/core, on the source's local BTF). What source cannot show is left out: the ISA level and
 anything the optimiser decides (dead code the compiler drops, what gets inlined). Of the ISA rules only
 the one visible in C is applied: a callback passed by address (bpf_loop and the like) needs 5.13.
 
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from btf import core as core_rules
-
 from analyzer.check import engine
-from analyzer.check.engine import KernelState, Result
-from analyzer.check.findings import Finding, verdict_of
-from analyzer.objects.model import Extern, HelperCall
+from analyzer.check.engine import KernelState, Result, locate
+from analyzer.check.findings import verdict_of
+from analyzer.objects.model import HelperCall
+from analyzer.check.rules import calls as call_rules
+from analyzer.check.rules import core as core_rules
 from analyzer.check.rules import externs as extern_rules
 from analyzer.check.rules import isa as isa_rules
 from analyzer.check.rules import maps as map_rules
@@ -51,25 +51,10 @@ class _ProgramView:
         self.linked = []
 
 
-class _ObjectView:
-    """The parts of objects.ObjectModel the rules read, built from a SourceModel."""
-
-    def __init__(self, model, externs=None, maps=None):
-        self.name = model.path
-        self.btf = model.btf
-        self.license = model.license
-        self.gpl_compatible = model.gpl_compatible
-        self.externs = externs if externs is not None else used_externs(model)
-        self.maps = maps if maps is not None else list(model.maps)
-        self.legacy_maps = any(m.legacy for m in self.maps)
-        self.programs = []
-
-
 def used_externs(model):
-    """objects.Extern records for the __ksym externs some program uses (the compiler emits only those)."""
+    """The __ksym externs some program uses (the compiler emits only those)."""
     used = {s.name for p in model.programs for s in p.kfunc_calls + p.ksym_refs}
-    return [Extern(e.name, e.kind, e.weak, e.btf_type_id, e.essential_name, e.section, e.btf_id)
-            for e in model.externs if e.name in used]
+    return [e for e in model.externs if e.name in used]
 
 
 def check_sources(models, kernels, *, progress=None):
@@ -86,34 +71,25 @@ def check_sources(models, kernels, *, progress=None):
 def check_source(model, state):
     """Results (engine.Result, object = the .c path) of every program of the source on one kernel."""
     kernel = state.kernel
-    obj = _ObjectView(model)
     obj_findings = []
-    for m in obj.maps:          # one map at a time, so each finding gets the definition's line
-        obj_findings += _located(map_rules.check(_ObjectView(model, externs=[], maps=[m]), kernel),
-                                 model.location(m.line))
+    for m in model.maps:        # one map at a time, so each finding gets the definition's line
+        obj_findings += locate(map_rules.check_maps([m], m.legacy, kernel), model.location(m.line))
     ext = extern_rules.ExternResolution()
-    for e in obj.externs:       # one extern at a time, for the same reason
-        r = extern_rules.resolve(_ObjectView(model, externs=[e], maps=[]), kernel)
+    for e in used_externs(model):   # one extern at a time, for the same reason
+        r = extern_rules.resolve(model, kernel, externs=[e])
         ext.by_name.update(r.by_name)
-        ext.findings += _located(r.findings, model.location(model.extern(e.name).line))
+        ext.findings += locate(r.findings, model.location(model.extern(e.name).line))
     obj_findings += ext.findings
     if model.struct_ops:        # the struct_ops variables are in the local BTF's .struct_ops DATASECs
-        obj_findings += _located(progtype_rules.check_struct_ops(obj, kernel),
-                                 model.location(model.struct_ops[0][3]))
+        obj_findings += locate(progtype_rules.check_struct_ops(model, kernel),
+                               model.location(model.struct_ops[0][3]))
     out = []
     atoms = _AtomValues(model, state, ext)
     for sp in model.programs:
-        findings = list(obj_findings) + _check_program(model, sp, state, obj, ext, atoms)
+        findings = list(obj_findings) + _check_program(model, sp, state, ext, atoms)
         out.append(Result(model.path, sp.name, sp.section, sp.info.prog_type, sp.info.attach_type,
                           kernel.id, verdict_of(findings), engine.dedupe(findings)))
     return out
-
-
-def _located(findings, where):
-    for f in findings:
-        if f.location is None:
-            f.location = where
-    return findings
 
 
 class _AtomValues:
@@ -135,7 +111,7 @@ class _AtomValues:
         if atom[0] == "const":      # .rodata as loaded: the initial value (the object engine's view too)
             return bool(atom[2])
         acc = atom[1]
-        res = _calc(self.model, acc, self.state)
+        res = core_rules.calc(self.model.btf, acc.type_id, acc.access_str, acc.kind, self.state)
         if res.status != "ok" or res.target_value is None:
             return None
         return bool(res.target_value)
@@ -144,25 +120,13 @@ class _AtomValues:
         return all(self.value(a) in (None, pol) for a, pol in site.guards)
 
 
-def _calc(model, acc, state):
+def _check_program(model, sp, state, ext, atoms):
     kernel = state.kernel
-    return core_rules.calc_relo(model.btf, acc.type_id, acc.access_str, acc.kind, kernel.btf,
-                                module_btfs=list(kernel.modules.values()), cache=state.core_cache)
-
-
-def _check_program(model, sp, state, obj, ext, atoms):
-    kernel = state.kernel
-    info = sp.info
     where = model.location(sp.line)
-    findings = []
-    if not info.autoload:
-        findings.append(Finding("NOT_AUTOLOADED", f"program '{sp.name}' is in '?{info.section.lstrip('?')}' "
-                                "and is not loaded unless its loader enables it", location=where))
-    findings += _located(progtype_rules.check_prog_type(info, kernel), where)
-    if info.prog_type is None or any(f.code == "PROG_TYPE_MISSING" for f in findings):
+    findings, go_on = engine.program_prologue(sp, kernel, where)
+    if not go_on:
         return findings
-    findings += _located(progtype_rules.check_attach_target(info, kernel), where)
-    findings += _located(attach_policy_rules.check(obj, info, kernel), where)
+    findings += locate(attach_policy_rules.check(model, sp.info, kernel), where)
     findings += _core_findings(model, sp, state, atoms)
 
     # the engine's call checks, on the source's call sites
@@ -187,9 +151,9 @@ def _check_program(model, sp, state, obj, ext, atoms):
     for s in sp.callbacks:          # the callback's address: ld_imm64 src_reg BPF_PSEUDO_FUNC
         add(s, ("func", s.name))
     prog.linked = linked
-    findings += _located(isa_rules.check(prog, kernel),
+    findings += locate(isa_rules.check(prog, kernel),
                          sp.callbacks[0].where if sp.callbacks else where)
-    findings += engine.call_findings(obj, prog, state, kfunc_calls, reach, linked, ext, findings)
+    findings += call_rules.check(model, prog, state, kfunc_calls, reach, linked, ext, findings)
     return findings
 
 
@@ -205,20 +169,11 @@ def _core_findings(model, sp, state, atoms):
         if key in seen:
             continue
         seen.add(key)
-        res = _calc(model, acc, state)
+        res = core_rules.calc(model.btf, acc.type_id, acc.access_str, acc.kind, state)
         desc = acc.description
         if res.status == "error":
-            out.append(Finding("CORE_RELO_ERROR", f"CO-RE relocation {desc} cannot be applied on kernel "
-                               f"{kernel.release}: {res.reason}", location=s.where))
+            out.append(core_rules.error_finding(desc, res, kernel, s.where))
         elif res.status == "poison":
-            reason = res.reason or "no matching target"
-            if atoms.reachable(s):
-                out.append(Finding("CORE_RELO_POISONED", f"CO-RE relocation {desc} failed on kernel "
-                                   f"{kernel.release}: {reason}", location=s.where,
-                                   hint="guard the access with bpf_core_field_exists()/bpf_core_type_exists() "
-                                        "or provide a ___flavor type for this kernel"))
-            else:
-                out.append(Finding("CORE_RELO_GUARDED", f"CO-RE relocation {desc} does not resolve on kernel "
-                                   f"{kernel.release} but is unreachable there ({reason})", location=s.where))
+            out.append(core_rules.poison_finding(desc, core_rules.poison_reason(res), kernel, s.where,
+                                                 atoms.reachable(s)))
     return out
-

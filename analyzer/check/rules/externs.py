@@ -78,9 +78,11 @@ def _config_knows(name, kernel):
     return bool(kernel.config) and bool(CONFIG_KEEP.match(name))
 
 
-def resolve(obj, kernel):
+def resolve(obj, kernel, externs=None):
+    """Resolve the object's externs (or these of them: objects.Extern / source.program.SourceExtern,
+    typed in obj.btf) on the kernel."""
     res = ExternResolution()
-    for ext in obj.externs:
+    for ext in obj.externs if externs is None else externs:
         if ext.kind == "ksym_func":
             res.by_name[ext.name] = _resolve_func(obj, ext, kernel, res.findings)
         elif ext.kind == "ksym_var":

@@ -11,15 +11,35 @@ bpf_map_meta_alloc needs that fd (kernel/bpf/map_in_map.c: fdget of attr->inner_
 fails unless the loader supplies it: a run-time input, reported as "needs the loader" (unknown), not
 as loads or fails.
 """
+from typing import Optional, Protocol
+
 from analyzer.check.findings import Finding
 
 
+class MapModel(Protocol):
+    """What the map rules read of one map definition. The compiled object's maps
+    (analyzer.objects.maps.MapDef) and the C source's (analyzer.source.program.SourceMap) are both
+    this model, field for field (tests/test_layout.py holds them to it)."""
+    name: str
+    type: object              # "BPF_MAP_TYPE_..." or the raw int the kernel enum does not name
+    max_entries: int
+    inner: Optional["MapModel"]
+    legacy: bool              # SEC("maps"), refused by libbpf 1.0+
+    internal: bool            # .data/.rodata/.bss/.kconfig: libbpf sizes them
+
+
 def check(obj, kernel):
+    """Map findings of the object (obj.legacy_maps, obj.maps: MapModel)."""
+    return check_maps(obj.maps, obj.legacy_maps, kernel)
+
+
+def check_maps(maps, legacy_maps, kernel):
+    """Map findings of these maps (MapModel); `legacy_maps`: the object has SEC("maps") definitions."""
     out = []
-    if obj.legacy_maps:
+    if legacy_maps:
         out.append(Finding("LEGACY_MAPS", "the object defines maps in the legacy SEC(\"maps\") section, "
                            "which libbpf 1.0+ refuses", hint="convert to BTF-defined maps in SEC(\".maps\")"))
-    for m in obj.maps:
+    for m in maps:
         if m.legacy:
             continue
         mt = m.type

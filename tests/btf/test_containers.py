@@ -2,11 +2,9 @@
 import bz2
 import glob
 import gzip
-import io
 import lzma
 import os
 import struct
-import tarfile
 import time
 
 import pytest
@@ -16,6 +14,7 @@ from btf.builder import BtfBuilder
 from btf.errors import InputError
 from btf.reader import Btf
 from tests.support.containers import make_elf
+from tests.support.debs import ar_archive, tar_bytes
 
 DEBS = "/tmp/debs"
 BANNER = b"Linux version 6.1.0-99-amd64 (test@example.org) (gcc 12) #1 SMP PREEMPT_DYNAMIC Debian 6.1.1-1\n"
@@ -73,29 +72,6 @@ def fake_bzimage(payload_plain, fmt):
     setup[0x248:0x24C] = struct.pack("<I", 0x100)
     setup[0x24C:0x250] = struct.pack("<I", len(comp))
     return bytes(setup) + b"\x90" * 0x100 + comp + b"\0" * 64
-
-
-def ar_archive(members):
-    out = b"!<arch>\n"
-    for name, data in members:
-        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode() + data
-        if len(data) & 1:
-            out += b"\n"
-    return out
-
-
-def tar_bytes(files, comp="xz"):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w" if comp in ("zst", "") else f"w:{comp}") as tf:
-        for name, data in files:
-            ti = tarfile.TarInfo(name)
-            ti.size = len(data)
-            tf.addfile(ti, io.BytesIO(data))
-    raw = buf.getvalue()
-    if comp == "zst":
-        import zstandard
-        raw = zstandard.ZstdCompressor().compress(raw)
-    return raw
 
 
 def fake_deb(path, files, comp="xz"):

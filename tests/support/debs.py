@@ -1,6 +1,6 @@
 """Builders for synthetic Debian kernel packages (ar + tar) and what goes in them: a tiny vmlinux BTF,
-a module .ko with split BTF. Used by tests/kernel/test_debian.py (the same shapes as the builders in
-tests/btf/test_containers.py, kept here so no test imports another test file)."""
+a module .ko with split BTF. Used by tests/kernel/test_debian.py and
+tests/btf/test_containers.py (ar_archive, tar_bytes)."""
 import io
 import tarfile
 
@@ -28,13 +28,18 @@ def ar_archive(members):
 
 
 def tar_bytes(files, comp="xz"):
+    """A tar archive of (name, bytes), compressed with xz, gz, bz2 or zst ("" for none)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w" if comp == "" else f"w:{comp}") as tf:
+    with tarfile.open(fileobj=buf, mode="w" if comp in ("zst", "") else f"w:{comp}") as tf:
         for name, data in files:
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             tf.addfile(ti, io.BytesIO(data))
-    return buf.getvalue()
+    raw = buf.getvalue()
+    if comp == "zst":
+        import zstandard
+        raw = zstandard.ZstdCompressor().compress(raw)
+    return raw
 
 
 def fake_module(name="nf_thing", base=None):
